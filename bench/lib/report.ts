@@ -1,0 +1,110 @@
+// Results, tables and docs/benchmarks.md: each script rewrites only its own marked section.
+
+import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: compiled files live in dist/bench/lib/, three levels down. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export const docPath = resolve(repoRoot, 'docs/benchmarks.md');
+
+/** One end-to-end run. Absent figures print as "–"; `unavailable` says why a run could not be made. */
+export interface RunResult {
+  name: string;
+  lines?: number;
+  /** Bytes counted for MB/s: the octet-counted frames as sent. */
+  bytes?: number;
+  elapsedMs?: number;
+  cpuPct?: number;
+  peakRssMb?: number;
+  /** CPU% of the bench process itself (generator + sink), to show it was not the bottleneck. */
+  benchCpuPct?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  /** Lines that did not arrive, or requests rejected. */
+  lost?: number;
+  note?: string;
+  unavailable?: string;
+}
+
+export function linesPerSec(r: RunResult): number {
+  return r.lines !== undefined && r.elapsedMs ? (r.lines / r.elapsedMs) * 1000 : NaN;
+}
+
+export function mbPerSec(r: RunResult): number {
+  return r.bytes !== undefined && r.elapsedMs ? (r.bytes / 1e6 / r.elapsedMs) * 1000 : NaN;
+}
+
+export function machine(): Record<string, string> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: String(cpus.length),
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    date: new Date().toISOString(),
+  };
+}
+
+export function machineLine(): string {
+  const m = machine();
+  return `${m.cpu}, ${m.cores} cores, ${m.memory}, ${m.os}, Node ${m.node}, ${m.date}`;
+}
+
+const fmt = (n: number | undefined, digits = 0): string =>
+  n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** A Markdown table of runs; the same text is printed to the terminal. */
+export function resultsTable(results: RunResult[]): string {
+  const head = '| run | lines | lines/s | MB/s | CPU% | peak RSS MiB | bench CPU% | p50 ms | p99 ms | lost | note |';
+  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+  const rows = results.map((r) =>
+    r.unavailable
+      ? `| ${r.name} | – | – | – | – | – | – | – | – | – | not available: ${r.unavailable} |`
+      : `| ${r.name} | ${fmt(r.lines)} | ${fmt(linesPerSec(r))} | ${fmt(mbPerSec(r), 1)} | ${fmt(r.cpuPct)} | ${fmt(r.peakRssMb, 1)} | ${fmt(r.benchCpuPct)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.lost)} | ${r.note ?? ''} |`,
+  );
+  return [head, rule, ...rows].join('\n');
+}
+
+export { fmt as formatNumber };
+
+const PREAMBLE = `# Benchmarks
+
+Every figure here is written by a script in \`bench/\`; re-run it rather than editing by hand.
+Each script replaces only its own section (between \`<!-- bench:NAME -->\` markers), so sections
+from different scripts and runs can sit side by side; compare figures within one section, which
+come from one run on one machine.
+`;
+
+/**
+ * Replaces the block between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` in
+ * docs/benchmarks.md (appending it when absent), leaving every other section as it was.
+ */
+export function writeSection(name: string, body: string, path: string = docPath): void {
+  const open = `<!-- bench:${name} -->`;
+  const close = `<!-- /bench:${name} -->`;
+  const block = `${open}\n${body.trimEnd()}\n${close}`;
+  let doc = existsSync(path) ? readFileSync(path, 'utf8') : PREAMBLE;
+  const a = doc.indexOf(open);
+  const b = doc.indexOf(close);
+  if (a >= 0 && b > a) doc = doc.slice(0, a) + block + doc.slice(b + close.length);
+  else doc = `${doc.trimEnd()}\n\n${block}\n`;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, doc.endsWith('\n') ? doc : doc + '\n');
+}
+
+/** The common head of a section: title, machine, date and the exact command that produced it. */
+export function sectionHead(title: string, command: string): string {
+  return `## ${title}\n\n- machine: ${machineLine()}\n- command: \`${command}\`\n`;
+}
+
+/** The command line as the user typed it, for the docs (`npm run …` when run through npm). */
+export function invokedAs(script: string): string {
+  const args = process.argv.slice(2).join(' ');
+  const npm = process.env.npm_lifecycle_event;
+  if (npm) return `npm run ${npm}${args ? ` -- ${args}` : ''}`;
+  return `node dist/bench/${script}${args ? ` ${args}` : ''}`;
+}

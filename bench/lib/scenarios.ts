@@ -1,0 +1,356 @@
+// End-to-end runs: each starts its process under test, drives it over loopback and returns a RunResult.
+
+import http from 'node:http';
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
+import { LineFactory, nowMicros, sendHttp, sendTcp, type SendResult } from './loadgen.js';
+import { HttpSink, TcpSink } from './sinks.js';
+import { CpuMeter, SelfCpuMeter, memory } from './proc.js';
+import { startRelay, rsyslogVersion } from './rsyslog.js';
+import { addDrain, createApp, startSluice, waitForLastLine, type SluiceNode } from './sluice.js';
+import type { RunResult } from './report.js';
+
+/** Lines sent (and waited for) before measuring, so JITs, queues and connections are warm. */
+const WARMUP_LINES = 10_000;
+/** Every wait is bounded: a stalled process under test fails the run, never hangs it. */
+const deadlineFor = (lines: number): number => 30_000 + lines / 5; // ≥ 5k lines/s or give up
+
+type Measured = Omit<RunResult, 'name'>;
+
+/**
+ * The measuring frame shared by every throughput run: CPU of the process under test and of the
+ * bench process over exactly the send→last-arrival window, and the process's peak RSS after.
+ */
+async function measure(pid: number, lines: number, drive: () => Promise<{ send: SendResult; doneAt: number | string }>): Promise<Measured> {
+  const cpu = new CpuMeter(pid).start();
+  const self = new SelfCpuMeter().start();
+  const { send, doneAt } = await drive();
+  const { cpuPct } = cpu.stop();
+  const benchCpuPct = self.stop();
+  if (typeof doneAt === 'string') return { unavailable: doneAt };
+  return {
+    lines,
+    bytes: send.bytes,
+    elapsedMs: doneAt - send.startedAt,
+    cpuPct,
+    benchCpuPct,
+    peakRssMb: memory(pid).peakMb,
+    lost: send.rejected || undefined,
+  };
+}
+
+/** Sends `lines` over TCP into `port` and waits until `sink` has counted `expect` lines. */
+async function tcpThrough(port: number, factory: LineFactory, lines: number, sink: TcpSink | HttpSink, expect: number, firstSeq: number): Promise<{ send: SendResult; doneAt: number | string }> {
+  const arrived = sink.waitFor(sink.count + expect, deadlineFor(lines));
+  const send = await sendTcp({ host: '127.0.0.1', port, factory, lines, firstSeq, deadlineMs: deadlineFor(lines) });
+  const w = await arrived;
+  return { send, doneAt: w.reached ? w.at : `only ${w.count} of ${expect} lines arrived before the deadline` };
+}
+
+/** rsyslog imtcp → omfwd octet-counted TCP → counting sink: the peer's figure. */
+export async function rsyslogRelay(lines: number): Promise<RunResult> {
+  const name = 'rsyslog TCP → TCP relay';
+  const version = rsyslogVersion();
+  if (!version) return { name, unavailable: 'rsyslogd not installed (apt-get install -y rsyslog)' };
+  const sink = await TcpSink.start();
+  const relay = await startRelay(sink.port);
+  try {
+    // The same header as Sluice's input: a token-sized APP-NAME keeps the bytes identical.
+    const factory = new LineFactory({ appName: `t.${randomUUID()}` });
+    const warm = await tcpThrough(relay.inputPort, factory, WARMUP_LINES, sink, WARMUP_LINES, 0);
+    if (typeof warm.doneAt === 'string') return { name, unavailable: `warm-up failed: ${warm.doneAt}` };
+    const m = await measure(relay.service.pid, lines, () => tcpThrough(relay.inputPort, factory, lines, sink, lines, WARMUP_LINES));
+    return { name, ...m, note: version };
+  } finally {
+    await relay.stop();
+    await sink.close();
+  }
+}
+
+/** A running Sluice with one app and its token, or the reason it cannot be had. */
+async function sluiceWithApp(app = 'bench'): Promise<{ node: SluiceNode; token: string } | string> {
+  const node = await startSluice();
+  if (typeof node === 'string') return node;
+  const created = await createApp(node, app);
+  if (typeof created === 'string') {
+    await node.stop();
+    return created;
+  }
+  return { node, token: created.token };
+}
+
+export type InputKind = 'syslog-tcp' | 'http';
+export type DrainKind = 'syslog' | 'http';
+
+export interface PipelineOptions {
+  name: string;
+  lines: number;
+  input: InputKind;
+  drain: DrainKind;
+  /** Drains on the one app (fan-out); each has its own sink. */
+  drains?: number;
+}
+
+/** Sluice input → one app → N drains, each drain a counting sink: scenarios 1–3 and the peer workload. */
+export async function sluicePipeline(opts: PipelineOptions): Promise<RunResult> {
+  const { name, lines } = opts;
+  const setup = await sluiceWithApp();
+  if (typeof setup === 'string') return { name, unavailable: setup };
+  const { node, token } = setup;
+  const sinks: (TcpSink | HttpSink)[] = [];
+  try {
+    for (let i = 0; i < (opts.drains ?? 1); i++) {
+      const sink = opts.drain === 'syslog' ? await TcpSink.start() : await HttpSink.start();
+      sinks.push(sink);
+      const url = opts.drain === 'syslog' ? `syslog://127.0.0.1:${sink.port}` : `http://127.0.0.1:${sink.port}/logs`;
+      const ok = await addDrain(node, 'bench', url);
+      if (ok !== true) return { name, unavailable: ok };
+    }
+    const factory = new LineFactory({ appName: token });
+    // Fan-out: wait until every sink has every line; lines/s counts input lines.
+    const drive = async (n: number, firstSeq: number): Promise<{ send: SendResult; doneAt: number | string }> => {
+      const arrivals = sinks.map((s) => s.waitFor(s.count + n, deadlineFor(n)));
+      const send =
+        opts.input === 'http'
+          ? await sendHttp({ host: '127.0.0.1', port: node.httpPort, factory, lines: n, firstSeq, token, deadlineMs: deadlineFor(n) })
+          : await sendTcp({ host: '127.0.0.1', port: node.syslogPort, factory, lines: n, firstSeq, deadlineMs: deadlineFor(n) });
+      const ws = await Promise.all(arrivals);
+      const short = ws.find((w) => !w.reached);
+      if (send.rejected === n) return { send, doneAt: `every request rejected: ${send.rejections[0] ?? ''}` };
+      return { send, doneAt: short ? `only ${short.count} lines reached a drain before the deadline` : Math.max(...ws.map((w) => w.at)) };
+    };
+    const warm = await drive(WARMUP_LINES, 0);
+    if (typeof warm.doneAt === 'string') return { name, unavailable: `warm-up failed: ${warm.doneAt}` };
+    const m = await measure(node.pid, lines, () => drive(lines, WARMUP_LINES));
+    return { name, ...m, note: sinks.length > 1 ? `${sinks.length} drains; lines/s counts input lines` : undefined };
+  } finally {
+    for (const s of sinks) await s.close();
+    await node.stop();
+  }
+}
+
+/**
+ * Sluice input with no drains. HTTP: done when the last POST is answered 204 (Sluice has
+ * accepted every batch). Syslog TCP: done when the app's history shows the last sequence
+ * number; if log sessions are not built yet, done when the last byte was handed to the
+ * kernel, which the note says (it over-states throughput by up to the socket buffers).
+ */
+export async function sluiceInputOnly(input: InputKind, lines: number): Promise<RunResult> {
+  const name = input === 'http' ? 'Sluice input only: POST /logs ×500, 4 conns' : 'Sluice input only: syslog TCP';
+  const setup = await sluiceWithApp();
+  if (typeof setup === 'string') return { name, unavailable: setup };
+  const { node, token } = setup;
+  try {
+    const factory = new LineFactory({ appName: token });
+    let note = '';
+    const drive = async (n: number, firstSeq: number): Promise<{ send: SendResult; doneAt: number | string }> => {
+      if (input === 'http') {
+        const send = await sendHttp({ host: '127.0.0.1', port: node.httpPort, factory, lines: n, firstSeq, token, deadlineMs: deadlineFor(n) });
+        if (send.rejected > 0) return { send, doneAt: `${send.rejected} POSTs rejected, e.g. ${send.rejections[0] ?? ''}` };
+        note = 'done = last 204';
+        return { send, doneAt: send.endedAt };
+      }
+      const send = await sendTcp({ host: '127.0.0.1', port: node.syslogPort, factory, lines: n, firstSeq, deadlineMs: deadlineFor(n) });
+      const seen = await waitForLastLine(node, 'bench', firstSeq + n - 1, deadlineFor(n));
+      if (typeof seen === 'number') {
+        note = 'done = last seq in history (20 ms polls)';
+        return { send, doneAt: seen };
+      }
+      note = `done = last byte written; server-side completion not confirmed (${seen})`;
+      return { send, doneAt: send.endedAt };
+    };
+    const warm = await drive(WARMUP_LINES, 0);
+    if (typeof warm.doneAt === 'string') return { name, unavailable: `warm-up failed: ${warm.doneAt}` };
+    const m = await measure(node.pid, lines, () => drive(lines, WARMUP_LINES));
+    return { name, ...m, note };
+  } finally {
+    await node.stop();
+  }
+}
+
+/** Scenario 4: many apps, one syslog drain each (all to one sink), lines spread round-robin over syslog TCP. */
+export async function sluiceManyApps(apps: number, lines: number): Promise<RunResult> {
+  const name = `Sluice ${apps.toLocaleString('en-US')} apps, 1 drain each`;
+  const node = await startSluice();
+  if (typeof node === 'string') return { name, unavailable: node };
+  const sink = await TcpSink.start();
+  try {
+    const factories: LineFactory[] = [];
+    for (let i = 0; i < apps; i++) {
+      const app = `app-${i}`;
+      const created = await createApp(node, app);
+      if (typeof created === 'string') return { name, unavailable: created };
+      const ok = await addDrain(node, app, `syslog://127.0.0.1:${sink.port}`);
+      if (ok !== true) return { name, unavailable: ok };
+      factories.push(new LineFactory({ appName: created.token }));
+    }
+    const perApp = Math.max(1, Math.floor(lines / apps));
+    const total = perApp * apps;
+    const drive = async (): Promise<{ send: SendResult; doneAt: number | string }> => {
+      const arrived = sink.waitFor(sink.count + total, deadlineFor(total));
+      const send = await sendInterleaved(node.syslogPort, factories, perApp);
+      const w = await arrived;
+      return { send, doneAt: w.reached ? w.at : `only ${w.count} of ${total} lines arrived` };
+    };
+    const m = await measure(node.pid, total, drive);
+    return { name, ...m, note: `${perApp} lines per app; ${sink.connections} drain connections at the sink` };
+  } finally {
+    await sink.close();
+    await node.stop();
+  }
+}
+
+/** One TCP connection carrying every app's lines, app by app in chunks of `perApp`. */
+async function sendInterleaved(port: number, factories: LineFactory[], perApp: number): Promise<SendResult> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const startedAt = performance.now();
+  let bytes = 0;
+  for (const f of factories) {
+    const chunk = f.build(0, perApp);
+    bytes += chunk.length;
+    if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
+  }
+  await new Promise<void>((resolve) => socket.end(() => resolve()));
+  return { lines: perApp * factories.length, bytes, startedAt, endedAt: performance.now(), rejected: 0, rejections: [] };
+}
+
+/**
+ * Scenario 5: input → open tail latency at increasing paced rates; reports the highest rate whose
+ * p99 stays under 50 ms. Input is syslog TCP; the tail is a plain-text log session with tail on.
+ */
+export async function sluiceTailLatency(rates: number[], secondsPerStep: number): Promise<RunResult[]> {
+  const setup = await sluiceWithApp();
+  if (typeof setup === 'string') return [{ name: 'Sluice tail latency', unavailable: setup }];
+  const { node, token } = setup;
+  const results: RunResult[] = [];
+  try {
+    const s = await node.api('POST', '/apps/bench/log-sessions', { tail: true, lines: 0 });
+    const url = (s.json as { logplex_url?: unknown } | null)?.logplex_url;
+    if (typeof url !== 'string') return [{ name: 'Sluice tail latency', unavailable: `log sessions: ${s.status} ${s.text.slice(0, 120)}` }];
+    const tail = await openTail(url);
+    const factory = new LineFactory({ appName: token });
+    let seq = 0;
+    for (const rate of rates) {
+      const n = Math.round(rate * secondsPerStep);
+      tail.reset();
+      const cpu = new CpuMeter(node.pid).start();
+      const send = await sendTcp({ host: '127.0.0.1', port: node.syslogPort, factory, lines: n, firstSeq: seq, rate, deadlineMs: deadlineFor(n) + secondsPerStep * 2000 });
+      seq += n;
+      const deadline = performance.now() + 5_000;
+      while (tail.count < n && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const [p50, p99] = tail.percentiles([50, 99]);
+      results.push({
+        name: `Sluice tail latency @ ${rate.toLocaleString('en-US')} lines/s`,
+        lines: tail.count,
+        bytes: send.bytes,
+        elapsedMs: send.endedAt - send.startedAt,
+        cpuPct: cpu.stop().cpuPct,
+        peakRssMb: memory(node.pid).peakMb,
+        p50Ms: p50,
+        p99Ms: p99,
+        lost: n - tail.count || undefined,
+        note: p99 < 50 ? 'p99 < 50 ms' : 'p99 ≥ 50 ms',
+      });
+      if (!(p99 < 50)) break;
+    }
+    tail.close();
+    return results;
+  } finally {
+    await node.stop();
+  }
+}
+
+/** A streaming reader of a tail session that records each line's latency from its `t=` stamp. */
+async function openTail(url: string): Promise<{ count: number; reset: () => void; percentiles: (ps: number[]) => number[]; close: () => void }> {
+  const samples: number[] = [];
+  const state = { count: 0 };
+  let rest = '';
+  const req = http.get(url, { headers: { Accept: 'text/plain' } });
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => req.once('response', resolve).once('error', reject));
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    const now = nowMicros();
+    const text = rest + chunk;
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      const at = line.indexOf(' t=');
+      if (at < 0) continue;
+      state.count++;
+      samples.push((now - Number(line.slice(at + 3, at + 19))) / 1000);
+    }
+  });
+  return {
+    get count() {
+      return state.count;
+    },
+    reset: () => {
+      samples.length = 0;
+      state.count = 0;
+    },
+    percentiles: (ps) => {
+      const sorted = Float64Array.from(samples).sort();
+      return ps.map((p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN));
+    },
+    close: () => req.destroy(),
+  };
+}
+
+/**
+ * Scenario 6: memory. RSS growth per idle app and per idle drain (drains to a sink that accepts
+ * and never reads), then peak RSS while overloading one app whose drain never reads.
+ */
+export async function sluiceMemory(count: number, overloadLines: number): Promise<RunResult[]> {
+  const node = await startSluice();
+  if (typeof node === 'string') return [{ name: 'Sluice memory', unavailable: node }];
+  // A drain endpoint that accepts connections and never reads: the drain's buffer must bound memory.
+  const held = new Set<net.Socket>();
+  const stalled = net.createServer((s) => {
+    s.pause();
+    held.add(s);
+  });
+  await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', () => r()));
+  const stalledPort = (stalled.address() as net.AddressInfo).port;
+  const results: RunResult[] = [];
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    const base = memory(node.pid).rssMb;
+    const tokens: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const c = await createApp(node, `idle-${i}`);
+      if (typeof c === 'string') return [{ name: 'Sluice memory', unavailable: c }];
+      tokens.push(c.token);
+    }
+    const afterApps = memory(node.pid).rssMb;
+    results.push({ name: `Sluice RSS per idle app (${count} apps)`, note: `${(((afterApps - base) * 1024) / count).toFixed(1)} KiB per app`, peakRssMb: afterApps });
+    for (let i = 0; i < count; i++) {
+      const ok = await addDrain(node, `idle-${i}`, `syslog://127.0.0.1:${stalledPort}`);
+      if (ok !== true) {
+        results.push({ name: 'Sluice RSS per idle drain', unavailable: ok });
+        return results;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    const afterDrains = memory(node.pid).rssMb;
+    results.push({ name: `Sluice RSS per idle drain (${count} drains)`, note: `${(((afterDrains - afterApps) * 1024) / count).toFixed(1)} KiB per drain`, peakRssMb: afterDrains });
+    const factory = new LineFactory({ appName: tokens[0] });
+    const cpu = new CpuMeter(node.pid).start();
+    const send = await sendTcp({ host: '127.0.0.1', port: node.syslogPort, factory, lines: overloadLines, deadlineMs: deadlineFor(overloadLines) });
+    results.push({
+      name: 'Sluice under overload (drain never reads)',
+      lines: overloadLines,
+      bytes: send.bytes,
+      elapsedMs: send.endedAt - send.startedAt,
+      cpuPct: cpu.stop().cpuPct,
+      peakRssMb: memory(node.pid).peakMb,
+      note: 'input rate with a stalled drain; peak RSS must stay bounded',
+    });
+    return results;
+  } finally {
+    for (const s of held) s.destroy(); // paused sockets never see EOF and would keep us alive
+    stalled.close();
+    await node.stop();
+  }
+}

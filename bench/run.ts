@@ -1,0 +1,93 @@
+// `npm run bench`: every micro-benchmark in bench/micro/, then the end-to-end runs Sluice can do today; writes docs/benchmarks.md.
+
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runMicro, blackhole, type MicroBench, type MicroResult } from './micro/harness.js';
+import { sluiceInputOnly, sluiceManyApps, sluiceMemory, sluicePipeline, sluiceTailLatency } from './lib/scenarios.js';
+import { formatNumber, invokedAs, linesPerSec, resultsTable, sectionHead, writeSection, type RunResult } from './lib/report.js';
+import { LINE_BYTES } from './lib/loadgen.js';
+
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    apps: { type: 'string', default: '10000' },
+    only: { type: 'string' }, // "micro" or "e2e"
+    filter: { type: 'string' }, // substring of micro-benchmark names
+    'no-doc': { type: 'boolean', default: false },
+  },
+});
+const lines = Number(values.lines);
+const apps = Number(values.apps);
+if (!Number.isInteger(lines) || lines < 1000 || lines > 20_000_000) throw new Error('--lines must be an integer from 1000 to 20000000');
+if (!Number.isInteger(apps) || apps < 1 || apps > 100_000) throw new Error('--apps must be an integer from 1 to 100000');
+const writeDoc = !values['no-doc'];
+const command = invokedAs('run.js');
+
+// ---- micro-benchmarks: every bench/micro/*.bench.js exports `benchmarks: MicroBench[]`.
+if (values.only !== 'e2e') {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'micro');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.bench.js')).sort();
+  const results: MicroResult[] = [];
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { benchmarks?: MicroBench[] };
+    for (const b of mod.benchmarks ?? []) {
+      if (values.filter && !b.name.includes(values.filter)) continue;
+      const r = runMicro(b);
+      results.push(r);
+      const spread = `${formatNumber(Math.min(...r.rounds))}–${formatNumber(Math.max(...r.rounds))}`;
+      console.log(`${r.name}: ${formatNumber(r.opsPerSec)} ops/s (${spread}), ${formatNumber(r.mbPerSec, 1)} MB/s`);
+    }
+  }
+  void blackhole();
+  if (writeDoc && results.length > 0) {
+    const rows = results.map((r) => `| ${r.name} | ${formatNumber(r.opsPerSec)} | ${formatNumber(Math.min(...r.rounds))}–${formatNumber(Math.max(...r.rounds))} | ${formatNumber(r.mbPerSec, 1)} |`);
+    writeSection(
+      'micro',
+      `${sectionHead('Micro-benchmarks', command)}
+Each benchmark: 300 ms warm-up (which also sizes a round to ~200 ms), then 5 timed rounds; the
+figure is the median round, ops = lines (or calls where a line makes no sense).
+
+| benchmark | ops/s (median of 5) | range of rounds | MB/s |
+|---|---:|---:|---:|
+${rows.join('\n')}
+`,
+    );
+  }
+}
+
+// ---- end-to-end runs: each reports "not available" (never a number) when Sluice cannot do it yet.
+if (values.only !== 'micro') {
+  const e2e: RunResult[] = [];
+  const add = (rs: RunResult | RunResult[]): void => {
+    for (const r of Array.isArray(rs) ? rs : [rs]) {
+      e2e.push(r);
+      console.log(r.unavailable ? `${r.name}: not available: ${r.unavailable}` : `${r.name}: ${formatNumber(linesPerSec(r))} lines/s, CPU ${formatNumber(r.cpuPct)}%, peak RSS ${formatNumber(r.peakRssMb, 1)} MiB ${r.note ?? ''}`);
+    }
+  };
+  add(await sluiceInputOnly('http', lines));
+  add(await sluiceInputOnly('syslog-tcp', lines));
+  add(await sluicePipeline({ name: '1. POST /logs ×500 → 1 app → syslog TCP drain', lines, input: 'http', drain: 'syslog' }));
+  add(await sluicePipeline({ name: '2. syslog TCP → 1 app → HTTP drain', lines, input: 'syslog-tcp', drain: 'http' }));
+  add(await sluicePipeline({ name: '3. fan-out: 1 app → 6 syslog drains', lines, input: 'syslog-tcp', drain: 'syslog', drains: 6 }));
+  add(await sluiceManyApps(apps, lines));
+  add(await sluiceTailLatency([1_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000], 2));
+  add(await sluiceMemory(Math.min(apps, 1_000), Math.min(lines, 200_000)));
+  const table = resultsTable(e2e);
+  console.log('\n' + table);
+  if (writeDoc) {
+    writeSection(
+      'e2e',
+      `${sectionHead('End-to-end runs', command)}
+\`sluice serve\` runs as a separate process; the bench process drives it over 127.0.0.1 with
+octet-counted RFC 5424 lines whose message is ${LINE_BYTES} bytes, and counts what reaches its sinks.
+CPU% and peak RSS are Sluice's own (/proc/<pid>/stat, VmHWM); "bench CPU%" is the generator and
+sinks together. Latency is input → sink (or open tail) from a send timestamp inside each line.
+Runs that Sluice cannot do yet say why instead of giving a figure.
+
+${table}
+`,
+    );
+  }
+}

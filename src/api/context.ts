@@ -1,0 +1,47 @@
+// What every route handler gets: the request, its parameters, the caller, and the services.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { History } from '../history/contract.js';
+import type { Router } from '../router/router.js';
+import type { ConfigStore } from '../store/contract.js';
+import type { TailHub } from '../tail/hub.js';
+import type { SessionRegistry } from '../tail/sessions.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { Auth, Principal } from './auth.js';
+
+export interface ApiConfig {
+  /** Base of URLs handed out (`logplex_url`, `log_input_url`). */
+  publicUrl: string;
+  version: string;
+}
+
+export interface ApiDeps {
+  store: ConfigStore;
+  history: History;
+  router: Router;
+  sessions: SessionRegistry;
+  hub: TailHub;
+  auth: Auth;
+  metrics: Metrics;
+  config: ApiConfig;
+  /** Runs before an app is deleted (add-ons are deprovisioned, drains stopped). */
+  beforeAppDelete?: (appId: string) => Promise<void>;
+}
+
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string | undefined>;
+  query: URLSearchParams;
+  deps: ApiDeps;
+  /** The authenticated caller (throws 401 on first use when credentials are missing or wrong). */
+  principal(): Principal;
+}
+
+export type Handler = (ctx: Ctx) => Promise<void> | void;
+
+export interface RouteTable {
+  on(method: string, path: string, handler: Handler): void;
+}
+
+/** A resource module registers its routes on the table; server.ts decides which modules exist. */
+export type RouteModule = (routes: RouteTable) => void;

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The `sluice` command: `serve` runs a node; every other command talks to one over the API.
+import { Command } from 'commander';
+import { VERSION } from '../core/version.js';
+import { appCommands } from './apps.js';
+import { CliError } from './client.js';
+import { logsCommand } from './logs.js';
+import { serveCommand } from './serve.js';
+
+const program = new Command('sluice')
+  .description('Sluice, a log router: history, live tails and drains for every app')
+  .version(VERSION)
+  .addHelpText('after', '\nThe API commands read SLUICE_URL and SLUICE_API_KEY, or the file written by `sluice login`.');
+
+program.addCommand(serveCommand());
+for (const c of appCommands()) program.addCommand(c);
+program.addCommand(logsCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CliError) process.stderr.write(` ▸    ${err.message}\n`);
+  else process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+// `sluice serve`: runs one node; flags fall back to SLUICE_* environment variables (SPEC §2).
+import { Command, Option } from 'commander';
+import { startServer } from '../server.js';
+
+const int = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${v}"`);
+  return n;
+};
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run a Sluice node (embedded SQLite store by default)')
+    .addOption(new Option('--host <address>', 'address to listen on').env('SLUICE_HOST').default('0.0.0.0'))
+    .addOption(new Option('--http-port <port>', 'API, POST /logs, sessions, /healthz, /metrics; 0 picks a free port').env('SLUICE_HTTP_PORT').default(8601).argParser(int('--http-port')))
+    .addOption(new Option('--syslog-port <port>', 'syslog input, TCP and UDP').env('SLUICE_SYSLOG_PORT').default(6001).argParser(int('--syslog-port')))
+    .addOption(new Option('--syslog-tls-port <port>', 'syslog over TLS input (needs --tls-cert and --tls-key)').env('SLUICE_SYSLOG_TLS_PORT').argParser(int('--syslog-tls-port')))
+    .addOption(new Option('--tls-cert <file>', 'PEM certificate for syslog TLS input').env('SLUICE_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'PEM private key for syslog TLS input').env('SLUICE_TLS_KEY'))
+    .addOption(new Option('--data-dir <dir>', 'SQLite database and on-disk buffers').env('SLUICE_DATA_DIR').default('./.sluice'))
+    .addOption(new Option('--redis-url <url>', 'run as one node of a cluster sharing this Redis').env('SLUICE_REDIS_URL'))
+    .addOption(new Option('--public-url <url>', 'base of URLs handed out (default http://127.0.0.1:<http-port>)').env('SLUICE_PUBLIC_URL'))
+    .addOption(new Option('--max-body-bytes <n>', 'largest POST /logs body').env('SLUICE_MAX_BODY_BYTES').default(5 * 1024 * 1024).argParser(int('--max-body-bytes')))
+    .addOption(new Option('--max-message-bytes <n>', 'largest single log message').env('SLUICE_MAX_MESSAGE_BYTES').default(10240).argParser(int('--max-message-bytes')))
+    .addHelpText(
+      'after',
+      `
+Environment:
+  SLUICE_API_KEY   the admin API key; when unset one is generated on first start and printed once
+  Every flag also reads SLUICE_<FLAG> (e.g. --http-port ⇔ SLUICE_HTTP_PORT).
+
+When ready it prints one machine-readable line:
+  sluice listening http=<port> syslog=<port> [syslog-tls=<port>]`,
+    )
+    .action(async (o: Record<string, string | number | undefined>) => {
+      if (o.redisUrl) {
+        process.stderr.write('sluice: cluster mode (--redis-url) is not available in this version yet.\n');
+        process.exit(2);
+      }
+      if (o.syslogTlsPort !== undefined && (!o.tlsCert || !o.tlsKey)) {
+        process.stderr.write('sluice: --syslog-tls-port needs --tls-cert and --tls-key.\n');
+        process.exit(2);
+      }
+      const server = await startServer({
+        host: String(o.host),
+        httpPort: Number(o.httpPort),
+        syslogPort: Number(o.syslogPort),
+        syslogTlsPort: o.syslogTlsPort === undefined ? undefined : Number(o.syslogTlsPort),
+        tlsCert: o.tlsCert as string | undefined,
+        tlsKey: o.tlsKey as string | undefined,
+        dataDir: String(o.dataDir),
+        publicUrl: o.publicUrl as string | undefined,
+        apiKey: process.env.SLUICE_API_KEY || undefined,
+        maxBodyBytes: Number(o.maxBodyBytes),
+        maxMessageBytes: Number(o.maxMessageBytes),
+      });
+      if (server.generatedApiKey) {
+        process.stderr.write(
+          `sluice: generated the admin API key (shown once, only its hash is stored):\n  ${server.generatedApiKey}\n` +
+            `  use it with: export SLUICE_API_KEY=${server.generatedApiKey}\n`,
+        );
+      }
+      const tls = server.syslogTlsPort === undefined ? '' : ` syslog-tls=${server.syslogTlsPort}`;
+      process.stdout.write(`sluice listening http=${server.httpPort} syslog=${server.syslogPort}${tls}\n`);
+
+      let signals = 0;
+      const shutdown = (): void => {
+        if (signals++ > 0) process.exit(1); // a second signal: stop waiting
+        server.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            process.stderr.write(`sluice: error while stopping: ${String(err)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
+    });
+}

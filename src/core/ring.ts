@@ -1,0 +1,59 @@
+// A fixed-capacity FIFO that overwrites its oldest entry when full; no Array.shift on the hot path.
+
+export class Ring<T> {
+  private buf: (T | undefined)[];
+  private head = 0; // index of the oldest entry
+  private size = 0;
+
+  constructor(readonly capacity: number) {
+    if (!(capacity > 0)) throw new RangeError('ring capacity must be positive');
+    // Grow lazily: an idle app or drain should not pay for a full buffer it never fills.
+    this.buf = [];
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Appends; returns true when the oldest entry was displaced to make room. */
+  push(item: T): boolean {
+    if (this.size < this.capacity) {
+      const idx = (this.head + this.size) % this.capacity;
+      this.buf[idx] = item;
+      this.size++;
+      return false;
+    }
+    this.buf[this.head] = item;
+    this.head = (this.head + 1) % this.capacity;
+    return true;
+  }
+
+  shift(): T | undefined {
+    if (this.size === 0) return undefined;
+    const item = this.buf[this.head];
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) % this.capacity;
+    this.size--;
+    if (this.size === 0) this.head = 0;
+    return item;
+  }
+
+  peek(): T | undefined {
+    return this.size === 0 ? undefined : this.buf[this.head];
+  }
+
+  /** The newest `n` entries (all when omitted), oldest first. */
+  last(n = this.size): T[] {
+    const k = Math.max(0, Math.min(n, this.size));
+    const out = new Array<T>(k);
+    const start = this.head + this.size - k;
+    for (let i = 0; i < k; i++) out[i] = this.buf[(start + i) % this.capacity] as T;
+    return out;
+  }
+
+  clear(): void {
+    this.buf = [];
+    this.head = 0;
+    this.size = 0;
+  }
+}

@@ -1,0 +1,15 @@
+// The history contract: the newest lines of each app, appended synchronously, read asynchronously.
+import type { LogLine } from '../core/log-line.js';
+import type { Subscriber } from '../router/subscriber.js';
+
+export const HISTORY_LINES = 1500;
+
+export interface History extends Subscriber {
+  /** The newest `n` lines (n ≤ HISTORY_LINES) matching `keep`, oldest first. */
+  read(appId: string, n: number, keep?: (line: LogLine) => boolean): Promise<LogLine[]>;
+  /** Forgets an app's lines (the app was deleted). */
+  drop(appId: string): void;
+  /** Writes whatever is pending; `close()` flushes then stops timers. */
+  flush(): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,108 @@
+// `POST /logs`: application/logplex-1 batches authenticated by a log token (SPEC §3.1).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import type { LogLine } from '../core/log-line.js';
+import { readBody, sendText } from '../api/http-util.js';
+import { credentials } from '../api/auth.js';
+import { SluiceError } from '../core/errors.js';
+import type { Router } from '../router/router.js';
+import type { IngestEvents } from '../telemetry/catalogue.js';
+import { decodeLogplexBody } from '../wire/logplex1.js';
+import { parseSyslog } from '../wire/syslog.js';
+import { FrameIdCache } from './frame-ids.js';
+
+const gunzipAsync = promisify(gunzip);
+const CONTENT_TYPES = new Set(['application/logplex-1', 'application/x-logplex-1']);
+
+export interface HttpLogsOptions {
+  maxBodyBytes: number;
+  maxMessageBytes: number;
+}
+
+/**
+ * Decodes and checks the whole batch before routing any of it: a rejected request stores
+ * nothing. Errors are one line of text with the status, as Logplex answered.
+ */
+export function httpLogsHandler(router: Router, events: IngestEvents, opts: HttpLogsOptions) {
+  const frameIds = new FrameIdCache();
+
+  const fail = (res: ServerResponse, status: number, reason: string, text: string): void => {
+    events.rejected('http', reason);
+    const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Basic realm="sluice"' } : {};
+    // A refused upload may still be streaming in: close instead of reading it all.
+    if (status === 413) headers.Connection = 'close';
+    sendText(res, status, text, headers);
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') {
+      sendText(res, 405, 'Method not allowed: POST log lines to /logs.', { Allow: 'POST' });
+      return;
+    }
+    const cred = credentials(req);
+    const token = cred ? router.resolve(cred.secret) : undefined;
+    if (!token) {
+      fail(res, 401, 'unauthorized', cred ? 'Unknown log token.' : 'Authentication required: Basic token:<log token>.');
+      return;
+    }
+    const ctype = (req.headers['content-type'] ?? '').trim().toLowerCase();
+    if (!CONTENT_TYPES.has(ctype)) {
+      fail(res, 415, 'content_type', `Unsupported Content-Type "${ctype}": use application/logplex-1.`);
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, opts.maxBodyBytes);
+      const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+      if (encoding === 'gzip') body = await gunzipAsync(body, { maxOutputLength: opts.maxBodyBytes });
+      else if (encoding !== '' && encoding !== 'identity') {
+        fail(res, 415, 'content_encoding', `Unsupported Content-Encoding "${encoding}": use gzip or none.`);
+        return;
+      }
+    } catch (err) {
+      if (err instanceof SluiceError) fail(res, err.status, err.id, err.message);
+      else if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        fail(res, 413, 'too_large', `Body too large once decompressed: over ${opts.maxBodyBytes} bytes.`);
+      } else fail(res, 400, 'bad_gzip', 'Body is not valid gzip.');
+      return;
+    }
+
+    const decoded = decodeLogplexBody(body, opts.maxMessageBytes);
+    if (!decoded.ok) {
+      fail(res, 400, 'malformed', `Malformed log messages: ${decoded.reason}.`);
+      return;
+    }
+    const frames = decoded.frames;
+    const countHeader = req.headers['logplex-msg-count'];
+    if (countHeader !== undefined && Number(countHeader) !== frames.length) {
+      fail(res, 400, 'count_mismatch', `Message count mismatch: Logplex-Msg-Count is ${countHeader}, body has ${frames.length} frames.`);
+      return;
+    }
+    const frameId = req.headers['logplex-frame-id'];
+    if (typeof frameId === 'string' && frameId !== '' && frameIds.has(token.id, frameId)) {
+      events.duplicateBatch();
+      res.writeHead(204).end();
+      return;
+    }
+
+    const now = new Date();
+    const lines: LogLine[] = new Array(frames.length);
+    for (let i = 0; i < frames.length; i++) {
+      const parsed = parseSyslog(frames[i].toString('utf8'), now);
+      if (!parsed.ok) {
+        fail(res, 400, 'malformed', `Malformed log messages: frame ${i}: ${parsed.reason}.`);
+        return;
+      }
+      lines[i] = parsed.value;
+    }
+    // Everything checked: now, and only now, route.
+    if (typeof frameId === 'string' && frameId !== '') frameIds.add(token.id, frameId);
+    for (const line of lines) {
+      line.source = token.name;
+      router.publish(token.app_id, line);
+    }
+    events.received('http', lines.length);
+    res.writeHead(204).end();
+  };
+}

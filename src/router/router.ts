@@ -1,0 +1,46 @@
+// Token → app → subscribers: the heart of Sluice, synchronous and allocation-light.
+import type { LogLine } from '../core/log-line.js';
+import type { ConfigStore } from '../store/contract.js';
+import type { TokenRecord } from '../store/records.js';
+import type { Subscriber } from './subscriber.js';
+
+export class Router {
+  private readonly subscribers: Subscriber[] = [];
+  /** Lines that named a token nobody knows: counted, never stored. */
+  unknownToken = 0;
+  routed = 0;
+
+  constructor(private readonly store: ConfigStore) {}
+
+  subscribe(sub: Subscriber): void {
+    this.subscribers.push(sub);
+  }
+
+  /** The token record for `token`, or undefined. Lookup is a Map read: tokens are high entropy. */
+  resolve(token: string): TokenRecord | undefined {
+    return this.store.tokenByValue(token);
+  }
+
+  /**
+   * Routes a line that arrived with its token in the APP-NAME field (syslog input): the token is
+   * replaced by the token's name, so `t.…` never reaches a subscriber. Returns false when the
+   * token is unknown (the line is dropped and counted).
+   */
+  routeByAppName(line: LogLine): boolean {
+    const tok = this.store.tokenByValue(line.source);
+    if (tok === undefined) {
+      this.unknownToken++;
+      return false;
+    }
+    line.source = tok.name;
+    this.publish(tok.app_id, line);
+    return true;
+  }
+
+  /** Delivers a line, whose source is already final, to every subscriber. */
+  publish(appId: string, line: LogLine): void {
+    this.routed++;
+    const subs = this.subscribers;
+    for (let i = 0; i < subs.length; i++) subs[i].deliver(appId, line);
+  }
+}

@@ -1,0 +1,181 @@
+// The only file that knows every part: builds the node, starts listeners, and stops them in order.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
+import type dgram from 'node:dgram';
+import { newId, newSecret } from './core/ids.js';
+import { hashSecret } from './core/secret.js';
+import { VERSION } from './core/version.js';
+import { buildApi } from './api/app.js';
+import { appRoutes } from './api/apps.js';
+import { Auth } from './api/auth.js';
+import type { ApiDeps } from './api/context.js';
+import { domainRoutes } from './api/domains.js';
+import { healthRoutes } from './api/health.js';
+import { logSessionRoutes } from './api/log-sessions.js';
+import { logTokenRoutes } from './api/log-tokens.js';
+import { SqliteHistory } from './history/sqlite-history.js';
+import { httpLogsHandler } from './ingest/http-logs.js';
+import { createSyslogTcpServer, createSyslogTlsServer } from './ingest/syslog-stream.js';
+import { createSyslogUdpSocket } from './ingest/syslog-udp.js';
+import { Router } from './router/router.js';
+import { openDatabase } from './store/sqlite-db.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import { TailHub } from './tail/hub.js';
+import { SessionRegistry } from './tail/sessions.js';
+import { ingestEvents } from './telemetry/catalogue.js';
+import { Metrics } from './telemetry/metrics.js';
+
+export interface ServeOptions {
+  host: string;
+  httpPort: number;
+  syslogPort: number;
+  syslogTlsPort?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  dataDir: string;
+  publicUrl?: string;
+  /** The admin key from SLUICE_API_KEY; when absent one is generated on first start. */
+  apiKey?: string;
+  maxBodyBytes: number;
+  maxMessageBytes: number;
+  /** Told about unexpected internal errors (never about client mistakes). */
+  log?: (msg: string) => void;
+}
+
+export interface RunningServer {
+  httpPort: number;
+  syslogPort: number;
+  syslogTlsPort?: number;
+  /** Set only on the start that generated the admin key: print it once, it is not stored. */
+  generatedApiKey?: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const db = openDatabase(opts.dataDir);
+  const store = new SqliteStore(db);
+  const history = new SqliteHistory(db);
+  const router = new Router(store);
+  const hub = new TailHub();
+  router.subscribe(history);
+  router.subscribe(hub);
+  const sessions = new SessionRegistry();
+  const metrics = new Metrics();
+  const events = ingestEvents(metrics);
+  metrics.gauge('sluice_apps', 'Apps configured.', () => store.listApps().length);
+  metrics.gauge('sluice_tail_sessions', 'Open tail sessions on this node.', () => hub.count);
+  metrics.gauge('sluice_lines_routed', 'Lines routed since start.', () => router.routed);
+
+  const generatedApiKey = await ensureAdminKey(store, opts.apiKey);
+  const auth = new Auth(store, opts.apiKey);
+
+  const httpServer = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 65_000 });
+  const deps: ApiDeps = {
+    store,
+    history,
+    router,
+    sessions,
+    hub,
+    auth,
+    metrics,
+    config: { publicUrl: '', version: VERSION },
+  };
+  const api = buildApi(deps, [healthRoutes, appRoutes, logTokenRoutes, domainRoutes, logSessionRoutes], (err) =>
+    log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+  );
+  const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes });
+  httpServer.on('request', (req, res) => {
+    const url = req.url ?? '/';
+    const path = url.split('?', 1)[0];
+    if (path === '/logs' || path === '/logs/') void logs(req, res);
+    else api(req, res);
+  });
+  httpServer.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const streamOpts = { maxMessageBytes: opts.maxMessageBytes, idleTimeoutMs: 10 * 60_000, maxConnections: 10_000 };
+  const tcp = createSyslogTcpServer(router, events, streamOpts);
+  const udp = createSyslogUdpSocket(router, events, { maxMessageBytes: opts.maxMessageBytes });
+  const tlsServer =
+    opts.syslogTlsPort !== undefined && opts.tlsCert && opts.tlsKey
+      ? createSyslogTlsServer(router, events, {
+          ...streamOpts,
+          cert: readFileSync(opts.tlsCert),
+          key: readFileSync(opts.tlsKey),
+        })
+      : undefined;
+
+  const streamSockets = [track(tcp), ...(tlsServer ? [track(tlsServer)] : [])];
+  const httpPort = await listen(httpServer, opts.httpPort, opts.host);
+  const syslogPort = await listen(tcp, opts.syslogPort, opts.host);
+  await bindUdp(udp, syslogPort, opts.host);
+  const syslogTlsPort = tlsServer ? await listen(tlsServer, opts.syslogTlsPort ?? 0, opts.host) : undefined;
+  deps.config.publicUrl = (opts.publicUrl ?? `http://127.0.0.1:${httpPort}`).replace(/\/+$/, '');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      // Input first, so nothing new arrives while buffers are flushed and the database closed.
+      const closing = Promise.all([close(httpServer), close(tcp), tlsServer ? close(tlsServer) : undefined]);
+      for (const set of streamSockets) for (const s of set) s.destroySoon();
+      await closing;
+      udp.close();
+      sessions.close();
+      await history.close();
+      await store.close();
+      db.close();
+    })());
+
+  return { httpPort, syslogPort, syslogTlsPort, generatedApiKey, stop };
+}
+
+/** With SLUICE_API_KEY set nothing is stored; otherwise an admin key is made once and only its hash kept. */
+async function ensureAdminKey(store: SqliteStore, envKey: string | undefined): Promise<string | undefined> {
+  if (envKey !== undefined) return undefined;
+  if (store.listApiKeys().some((k) => k.admin)) return undefined;
+  const key = `sk_${newSecret()}`;
+  await store.putApiKey({ id: newId(), name: 'admin', hash: hashSecret(key), admin: true, app_ids: [], created_at: new Date().toISOString() });
+  return key;
+}
+
+function listen(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+function bindUdp(socket: dgram.Socket, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Syslog connections are long-lived: remember them so that stop() can end them. */
+function track(server: net.Server): Set<net.Socket> {
+  const set = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    set.add(s);
+    s.on('close', () => set.delete(s));
+  });
+  return set;
+}
+
+function close(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Open tails and keep-alive sockets would hold close() forever.
+    (server as http.Server).closeAllConnections?.();
+  });
+}

@@ -1,0 +1,66 @@
+// The configuration store contract: synchronous reads from memory, writes that may be remote.
+import type {
+  AddonRecord,
+  AddonServiceRecord,
+  ApiKeyRecord,
+  AppRecord,
+  DomainRecord,
+  DrainRecord,
+  TokenRecord,
+} from './records.js';
+
+export type ChangeKind = 'app' | 'token' | 'domain' | 'apikey' | 'drain' | 'addon' | 'service';
+
+/** Told after every write, on every node, so caches and drain workers follow the configuration. */
+export type ChangeListener = (kind: ChangeKind, id: string) => void;
+
+/**
+ * Reads are synchronous because the hot path (token → app) must never wait; implementations
+ * keep the whole configuration in memory. Writes return promises so that a networked store
+ * (Redis, cluster mode) fits the same contract; the embedded SQLite store resolves them at once.
+ */
+export interface ConfigStore {
+  getApp(idOrName: string): AppRecord | undefined;
+  listApps(): AppRecord[];
+  putApp(app: AppRecord): Promise<void>;
+  /** Removes the app and everything that belongs to it (tokens, domains, drains). */
+  deleteApp(id: string): Promise<void>;
+
+  tokenByValue(token: string): TokenRecord | undefined;
+  listTokens(appId: string): TokenRecord[];
+  putToken(token: TokenRecord): Promise<void>;
+  deleteToken(id: string): Promise<void>;
+
+  listDomains(appId: string): DomainRecord[];
+  domainOwner(hostname: string): DomainRecord | undefined;
+  putDomain(domain: DomainRecord): Promise<void>;
+  deleteDomain(hostname: string): Promise<void>;
+
+  apiKeyByHash(hash: string): ApiKeyRecord | undefined;
+  listApiKeys(): ApiKeyRecord[];
+  putApiKey(key: ApiKeyRecord): Promise<void>;
+  deleteApiKey(id: string): Promise<void>;
+
+  getDrain(id: string): DrainRecord | undefined;
+  listDrains(appId?: string): DrainRecord[];
+  putDrain(drain: DrainRecord): Promise<void>;
+  deleteDrain(id: string): Promise<void>;
+
+  getAddonService(id: string): AddonServiceRecord | undefined;
+  listAddonServices(): AddonServiceRecord[];
+  putAddonService(service: AddonServiceRecord): Promise<void>;
+  deleteAddonService(id: string): Promise<void>;
+
+  /** By id or name. */
+  getAddon(idOrName: string): AddonRecord | undefined;
+  listAddons(appId?: string): AddonRecord[];
+  putAddon(addon: AddonRecord): Promise<void>;
+  deleteAddon(id: string): Promise<void>;
+
+  /** Small settings that must survive restarts (e.g. whether an admin key was generated). */
+  getSetting(key: string): string | undefined;
+  putSetting(key: string, value: string): Promise<void>;
+
+  onChange(listener: ChangeListener): () => void;
+  close(): Promise<void>;
+}
