@@ -21,7 +21,8 @@ log(`peers: ${lines.toLocaleString('en-US')} octet-counted RFC 5424 lines of ${L
 const results: RunResult[] = [];
 const step = async (label: string, run: () => Promise<RunResult>): Promise<RunResult> => {
   log(`… ${label}`);
-  const r = await run();
+  // A run that throws is reported, not fatal: the other runs' figures are still worth having.
+  const r = await run().catch((err: unknown): RunResult => ({ name: label, unavailable: `failed: ${(err as Error).message ?? String(err)}` }));
   results.push(r);
   log(r.unavailable ? `  not available: ${r.unavailable}` : `  ${formatNumber(linesPerSec(r))} lines/s, CPU ${formatNumber(r.cpuPct)}%, peak RSS ${formatNumber(r.peakRssMb, 1)} MiB`);
   return r;

@@ -60,20 +60,22 @@ ${rows.join('\n')}
 // ---- end-to-end runs: each reports "not available" (never a number) when Sluice cannot do it yet.
 if (values.only !== 'micro') {
   const e2e: RunResult[] = [];
-  const add = (rs: RunResult | RunResult[]): void => {
+  const add = async (label: string, run: () => Promise<RunResult | RunResult[]>): Promise<void> => {
+    // A run that throws is reported, not fatal: the other runs' figures are still worth having.
+    const rs = await run().catch((err: unknown): RunResult => ({ name: label, unavailable: `failed: ${(err as Error).message ?? String(err)}` }));
     for (const r of Array.isArray(rs) ? rs : [rs]) {
       e2e.push(r);
       console.log(r.unavailable ? `${r.name}: not available: ${r.unavailable}` : `${r.name}: ${formatNumber(linesPerSec(r))} lines/s, CPU ${formatNumber(r.cpuPct)}%, peak RSS ${formatNumber(r.peakRssMb, 1)} MiB ${r.note ?? ''}`);
     }
   };
-  add(await sluiceInputOnly('http', lines));
-  add(await sluiceInputOnly('syslog-tcp', lines));
-  add(await sluicePipeline({ name: '1. POST /logs ×500 → 1 app → syslog TCP drain', lines, input: 'http', drain: 'syslog' }));
-  add(await sluicePipeline({ name: '2. syslog TCP → 1 app → HTTP drain', lines, input: 'syslog-tcp', drain: 'http' }));
-  add(await sluicePipeline({ name: '3. fan-out: 1 app → 6 syslog drains', lines, input: 'syslog-tcp', drain: 'syslog', drains: 6 }));
-  add(await sluiceManyApps(apps, lines));
-  add(await sluiceTailLatency([1_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000], 2));
-  add(await sluiceMemory(Math.min(apps, 1_000), Math.min(lines, 200_000)));
+  await add('input only: HTTP', () => sluiceInputOnly('http', lines));
+  await add('input only: syslog TCP', () => sluiceInputOnly('syslog-tcp', lines));
+  await add('1. HTTP → syslog drain', () => sluicePipeline({ name: '1. POST /logs ×500 → 1 app → syslog TCP drain', lines, input: 'http', drain: 'syslog' }));
+  await add('2. syslog → HTTP drain', () => sluicePipeline({ name: '2. syslog TCP → 1 app → HTTP drain', lines, input: 'syslog-tcp', drain: 'http' }));
+  await add('3. fan-out', () => sluicePipeline({ name: '3. fan-out: 1 app → 6 syslog drains', lines, input: 'syslog-tcp', drain: 'syslog', drains: 6 }));
+  await add('4. many apps', () => sluiceManyApps(apps, lines));
+  await add('5. tail latency', () => sluiceTailLatency([1_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000], 2));
+  await add('6. memory', () => sluiceMemory(Math.min(apps, 1_000), Math.min(lines, 200_000)));
   const table = resultsTable(e2e);
   console.log('\n' + table);
   if (writeDoc) {

@@ -5,8 +5,13 @@ import type net from 'node:net';
 import type dgram from 'node:dgram';
 import { newId, newSecret } from './core/ids.js';
 import { hashSecret } from './core/secret.js';
+import { platformLine } from './core/stream-errors.js';
 import { VERSION } from './core/version.js';
+import { Provisioner } from './addons/provisioning.js';
+import { addonServiceRoutes } from './api/addon-services.js';
+import { addonRoutes } from './api/addons.js';
 import { buildApi } from './api/app.js';
+import { apiKeyRoutes } from './api/api-keys.js';
 import { appRoutes } from './api/apps.js';
 import { Auth } from './api/auth.js';
 import type { ApiDeps } from './api/context.js';
@@ -14,6 +19,10 @@ import { domainRoutes } from './api/domains.js';
 import { healthRoutes } from './api/health.js';
 import { logSessionRoutes } from './api/log-sessions.js';
 import { logTokenRoutes } from './api/log-tokens.js';
+import { logDrainRoutes } from './api/log-drains.js';
+import type { DrainOptions } from './drains/contract.js';
+import { DrainManager } from './drains/manager.js';
+import { partnerRoutes } from './api/partner.js';
 import { SqliteHistory } from './history/sqlite-history.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
 import { createSyslogTcpServer, createSyslogTlsServer } from './ingest/syslog-stream.js';
@@ -39,6 +48,18 @@ export interface ServeOptions {
   apiKey?: string;
   maxBodyBytes: number;
   maxMessageBytes: number;
+  /** Refuse drains to loopback and private addresses (`--deny-private-drains`). */
+  denyPrivateDrains?: boolean;
+  /** At most this many drains per app (`--max-drains-per-app`, default 10). */
+  maxDrainsPerApp?: number;
+  /** Messages buffered per drain (`--drain-buffer`, default 1024). */
+  drainBuffer?: number;
+  /** PEM file of extra CAs trusted for TLS drains, besides the system's (`--drain-ca-file`). */
+  drainCaFile?: string;
+  /** Drain timing overrides (tests use short timeouts). */
+  drainOptions?: Partial<DrainOptions>;
+  /** Per-attempt timeout of calls to add-on partners (SPEC §6.2: 25 s). */
+  addonTimeoutMs?: number;
   /** Told about unexpected internal errors (never about client mistakes). */
   log?: (msg: string) => void;
 }
@@ -56,13 +77,27 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const db = openDatabase(opts.dataDir);
   const store = new SqliteStore(db);
-  const history = new SqliteHistory(db);
+  const history = new SqliteHistory(db, {
+    onError: (err) => log(`sluice: history write failed (reads still served from memory): ${String(err)}`),
+  });
   const router = new Router(store);
   const hub = new TailHub();
   router.subscribe(history);
   router.subscribe(hub);
-  const sessions = new SessionRegistry();
   const metrics = new Metrics();
+  // L14 and other lines about a drain go to the app's history and tails, not to its drains.
+  const drains = new DrainManager(store, {
+    bufferSize: opts.drainBuffer ?? 1024,
+    options: opts.drainOptions,
+    ca: opts.drainCaFile ? readFileSync(opts.drainCaFile) : undefined,
+    appLog: (appId, line) => {
+      history.deliver(appId, line);
+      hub.deliver(appId, line);
+    },
+    metrics,
+  }).start();
+  router.subscribe(drains);
+  const sessions = new SessionRegistry();
   const events = ingestEvents(metrics);
   metrics.gauge('sluice_apps', 'Apps configured.', () => store.listApps().length);
   metrics.gauge('sluice_tail_sessions', 'Open tail sessions on this node.', () => hub.count);
@@ -81,8 +116,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     auth,
     metrics,
     config: { publicUrl: '', version: VERSION },
+    drains: { manager: drains, denyPrivate: opts.denyPrivateDrains === true, maxPerApp: opts.maxDrainsPerApp ?? 10 },
   };
-  const api = buildApi(deps, [healthRoutes, appRoutes, logTokenRoutes, domainRoutes, logSessionRoutes], (err) =>
+  const addons = new Provisioner(store, {
+    publicUrl: () => deps.config.publicUrl,
+    denyPrivateDrains: () => (opts as { denyPrivateDrains?: boolean }).denyPrivateDrains === true,
+    policy: opts.addonTimeoutMs ? { timeoutMs: opts.addonTimeoutMs } : {},
+  });
+  deps.addons = addons;
+  // Deleting an app deprovisions its add-ons first; a partner that cannot answer does not block it.
+  deps.beforeAppDelete = async (appId) => {
+    const note = (id: string, text: string): void => router.publish(id, platformLine('api', text));
+    for (const a of store.listAddons(appId)) await addons.remove(a, true, note);
+  };
+  const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes], (err) =>
     log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
   const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes });
@@ -124,6 +171,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       for (const set of streamSockets) for (const s of set) s.destroySoon();
       await closing;
       udp.close();
+      // Then drains get up to 10 s to deliver what their buffers hold (SPEC §8).
+      await drains.stop(10_000);
       sessions.close();
       await history.close();
       await store.close();

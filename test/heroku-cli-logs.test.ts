@@ -89,7 +89,7 @@ test('heroku logs -a APP: default 100 lines, oldest first, exact lines', async (
 test('heroku logs -n 5', async (t) => {
   if (!haveCli && !(await requireHeroku(t))) return;
   await expectLogs(['-n', '5'], [
-    `${fixedTime(295)} app[web.2]: line 295 from app/web.2`,
+    `${fixedTime(295)} app[worker.1]: line 295 from app/worker.1`,
     `${fixedTime(296)} app[web.10]: line 296 from app/web.10`,
     `${fixedTime(297)} app[webhook.1]: line 297 from app/webhook.1`,
     `${fixedTime(298)} heroku[router]: line 298 from heroku/router`,
@@ -97,37 +97,45 @@ test('heroku logs -n 5', async (t) => {
   ]);
 });
 
+// Non-tail `heroku logs` lingers ~3 s after its output (eventsource 4.1.1 arms its reconnect timer
+// after the CLI has closed it on end of stream), so independent runs go in parallel.
 test('heroku logs -s app / -s heroku (exact source match)', async (t) => {
   if (!haveCli && !(await requireHeroku(t))) return;
-  await expectLogs(['-s', 'app'], last(entries.filter((e) => e.source === 'app'), 100).map(text));
-  await expectLogs(['-s', 'heroku', '-n', '20'], last(entries.filter((e) => e.source === 'heroku'), 20).map(text));
-  // Without -n the heroku source also has the API's own lines (app/token creation) before ours.
-  const r = await heroku(['logs', '-a', APP, '-s', 'heroku']);
+  const ours = entries.filter((e) => e.source === 'heroku').map(text);
+  const [, , r] = await Promise.all([
+    expectLogs(['-s', 'app'], last(entries.filter((e) => e.source === 'app'), 100).map(text)),
+    expectLogs(['-s', 'heroku', '-n', '20'], last(ours, 20)),
+    // Without -n the heroku source also has the API's own lines (app/token creation) before ours.
+    heroku(['logs', '-a', APP, '-s', 'heroku']),
+    // A source that nobody wrote: no lines, still exit 0.
+    expectLogs(['-s', 'nosuchsource'], []),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n').slice(0, -1);
-  const ours = entries.filter((e) => e.source === 'heroku').map(text);
   assert.deepEqual(last(lines, ours.length), ours);
   for (const l of lines.slice(0, lines.length - ours.length)) assert.match(l, /^\S+ heroku\[api\]: /);
-  // A source that nobody wrote: no lines, still exit 0.
-  await expectLogs(['-s', 'nosuchsource'], []);
 });
 
 test('heroku logs -d web.1 (exact) and -d web (prefix: web.1, web.2, web.10, not worker.1/webhook.1)', async (t) => {
   if (!haveCli && !(await requireHeroku(t))) return;
-  await expectLogs(['-d', 'web.1'], last(entries.filter((e) => e.procid === 'web.1'), 100).map(text));
   const web = entries.filter((e) => dynoMatch(e.procid, 'web'));
   assert.ok(web.some((e) => e.procid === 'web.10') && !web.some((e) => e.procid === 'webhook.1'));
-  await expectLogs(['-d', 'web', '-n', '300'], web.map(text));
-  await expectLogs(['-d', 'router', '-n', '3'], last(entries.filter((e) => e.procid === 'router'), 3).map(text));
+  await Promise.all([
+    expectLogs(['-d', 'web.1'], last(entries.filter((e) => e.procid === 'web.1'), 100).map(text)),
+    expectLogs(['-d', 'web', '-n', '300'], web.map(text)),
+    expectLogs(['-d', 'router', '-n', '3'], last(entries.filter((e) => e.procid === 'router'), 3).map(text)),
+  ]);
 });
 
 test('heroku logs -p worker, and -p web -s app', async (t) => {
   if (!haveCli && !(await requireHeroku(t))) return;
-  await expectLogs(['-p', 'worker'], entries.filter((e) => e.procid.split('.')[0] === 'worker').map(text));
-  await expectLogs(
-    ['-p', 'web', '-s', 'app', '-n', '30'],
-    last(entries.filter((e) => e.source === 'app' && e.procid.split('.')[0] === 'web'), 30).map(text),
-  );
+  await Promise.all([
+    expectLogs(['-p', 'worker'], entries.filter((e) => e.procid.split('.')[0] === 'worker').map(text)),
+    expectLogs(
+      ['-p', 'web', '-s', 'app', '-n', '30'],
+      last(entries.filter((e) => e.source === 'app' && e.procid.split('.')[0] === 'web'), 30).map(text),
+    ),
+  ]);
 });
 
 test('heroku logs -t: history, then live lines as they arrive', async (t) => {

@@ -8,7 +8,7 @@ import { LineFactory, nowMicros, sendHttp, sendTcp, type SendResult } from './lo
 import { HttpSink, TcpSink } from './sinks.js';
 import { CpuMeter, SelfCpuMeter, memory } from './proc.js';
 import { startRelay, rsyslogVersion } from './rsyslog.js';
-import { addDrain, createApp, startSluice, waitForLastLine, type SluiceNode } from './sluice.js';
+import { addDrain, createApp, failure, linesCounter, startSluice, waitForCounter, waitForLastLine, type SluiceNode } from './sluice.js';
 import type { RunResult } from './report.js';
 
 /** Lines sent (and waited for) before measuring, so JITs, queues and connections are warm. */
@@ -124,6 +124,8 @@ export async function sluicePipeline(opts: PipelineOptions): Promise<RunResult> 
     if (typeof warm.doneAt === 'string') return { name, unavailable: `warm-up failed: ${warm.doneAt}` };
     const m = await measure(node.pid, lines, () => drive(lines, WARMUP_LINES));
     return { name, ...m, note: sinks.length > 1 ? `${sinks.length} drains; lines/s counts input lines` : undefined };
+  } catch (err) {
+    return { name, unavailable: await failure(node, err) };
   } finally {
     for (const s of sinks) await s.close();
     await node.stop();
@@ -151,7 +153,13 @@ export async function sluiceInputOnly(input: InputKind, lines: number): Promise<
         note = 'done = last 204';
         return { send, doneAt: send.endedAt };
       }
+      const before = await linesCounter(node);
       const send = await sendTcp({ host: '127.0.0.1', port: node.syslogPort, factory, lines: n, firstSeq, deadlineMs: deadlineFor(n) });
+      if (before !== null) {
+        const at = await waitForCounter(node, before.metric, before.value + n, deadlineFor(n));
+        note = `done = /metrics ${before.metric} +${n} (10 ms polls)`;
+        return { send, doneAt: at };
+      }
       const seen = await waitForLastLine(node, 'bench', firstSeq + n - 1, deadlineFor(n));
       if (typeof seen === 'number') {
         note = 'done = last seq in history (20 ms polls)';
@@ -164,6 +172,8 @@ export async function sluiceInputOnly(input: InputKind, lines: number): Promise<
     if (typeof warm.doneAt === 'string') return { name, unavailable: `warm-up failed: ${warm.doneAt}` };
     const m = await measure(node.pid, lines, () => drive(lines, WARMUP_LINES));
     return { name, ...m, note };
+  } catch (err) {
+    return { name, unavailable: await failure(node, err) };
   } finally {
     await node.stop();
   }
@@ -195,6 +205,8 @@ export async function sluiceManyApps(apps: number, lines: number): Promise<RunRe
     };
     const m = await measure(node.pid, total, drive);
     return { name, ...m, note: `${perApp} lines per app; ${sink.connections} drain connections at the sink` };
+  } catch (err) {
+    return { name, unavailable: await failure(node, err) };
   } finally {
     await sink.close();
     await node.stop();
@@ -257,6 +269,8 @@ export async function sluiceTailLatency(rates: number[], secondsPerStep: number)
     }
     tail.close();
     return results;
+  } catch (err) {
+    return [...results, { name: 'Sluice tail latency', unavailable: await failure(node, err) }];
   } finally {
     await node.stop();
   }
@@ -348,6 +362,8 @@ export async function sluiceMemory(count: number, overloadLines: number): Promis
       note: 'input rate with a stalled drain; peak RSS must stay bounded',
     });
     return results;
+  } catch (err) {
+    return [...results, { name: 'Sluice memory', unavailable: await failure(node, err) }];
   } finally {
     for (const s of held) s.destroy(); // paused sockets never see EOF and would keep us alive
     stalled.close();

@@ -126,3 +126,60 @@ export async function readMetrics(node: SluiceNode): Promise<string | null> {
   const res = await node.api('GET', '/metrics');
   return res.status === 200 ? res.text : null;
 }
+
+/**
+ * Lines Sluice says it has routed, from /metrics: `sluice_lines_routed` when present (every
+ * accepted line handed to its subscribers), else the sum of `sluice_lines_received_total` over
+ * transports. Null when neither exists. Metric names are Sluice's; if they change, update here.
+ */
+export async function linesCounter(node: SluiceNode): Promise<{ metric: string; value: number } | null> {
+  const text = await readMetrics(node);
+  if (text === null) return null;
+  for (const metric of ['sluice_lines_routed_total', 'sluice_lines_routed', 'sluice_lines_received_total']) {
+    const re = new RegExp(`^${metric}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'gm');
+    let sum = 0;
+    let found = false;
+    for (const m of text.matchAll(re)) {
+      found = true;
+      sum += Number(m[1]);
+    }
+    if (found) return { metric, value: sum };
+  }
+  return null;
+}
+
+/** Polls /metrics every 10 ms until the lines counter reaches `target`; performance.now() then, or why not. */
+export async function waitForCounter(node: SluiceNode, metric: string, target: number, timeoutMs: number): Promise<number | string> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const c = await linesCounter(node);
+    if (c === null || c.metric !== metric) return `${metric} no longer in /metrics`;
+    if (c.value >= target) return performance.now();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return `${metric} did not reach ${target} within ${timeoutMs} ms`;
+}
+
+/** Why a run against this node failed: the error, plus Sluice's last words if it has exited. */
+export async function failure(node: SluiceNode, err: unknown): Promise<string> {
+  const msg = err instanceof Error ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}` : String(err);
+  const child = node.service.child;
+  // A reset connection usually means the process is dying: give its exit a moment to be seen.
+  if (child.exitCode === null && child.signalCode === null)
+    await new Promise((r) => {
+      const t = setTimeout(r, 500);
+      child.once('exit', () => {
+        clearTimeout(t);
+        r(null);
+      });
+    });
+  if (child.exitCode === null && child.signalCode === null) return msg;
+  const last = node.service
+    .output()
+    .split('\n')
+    // Keep what explains the exit: drop stack frames, source excerpts, carets and the version banner.
+    .filter((l) => l.trim() && !/^\s+at |^\s*\^+\s*$|\.js:\d+$|^Node\.js v/.test(l))
+    .slice(-2)
+    .join(' | ');
+  return `sluice serve exited (${child.exitCode ?? child.signalCode}) during the run: ${last.slice(0, 300)}`;
+}

@@ -53,6 +53,8 @@ export class Auth {
         ? { kind: 'admin', name: key.name }
         : { kind: 'key', name: key.name, appIds: new Set(key.app_ids) };
     }
+    const partner = cred.user ? this.partner(cred.user, cred.secret) : undefined;
+    if (partner) return partner;
     throw new SluiceError('unauthorized', 'Invalid credentials provided.');
   }
 
@@ -61,6 +63,15 @@ export class Auth {
     const app = this.store.getApp(idOrName);
     if (!app || !mayUseApp(p, app.id)) throw new SluiceError('not_found', "Couldn't find that app.", 'app');
     return app;
+  }
+
+  /** An add-on partner: Basic `manifest id:api.password` (SPEC §6), the password compared in constant time. */
+  private partner(serviceId: string, secret: string): Principal | undefined {
+    const svc = this.store.getAddonService(serviceId);
+    if (!svc) return undefined;
+    const password = (JSON.parse(svc.manifest) as { api?: { password?: unknown } }).api?.password;
+    if (typeof password !== 'string' || !safeEqual(secret, password)) return undefined;
+    return { kind: 'partner', name: svc.id, serviceId: svc.id };
   }
 
   requireAdmin(p: Principal): void {

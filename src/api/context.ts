@@ -6,6 +6,8 @@ import type { ConfigStore } from '../store/contract.js';
 import type { TailHub } from '../tail/hub.js';
 import type { SessionRegistry } from '../tail/sessions.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { DrainManager } from '../drains/manager.js';
+import type { Provisioner } from '../addons/provisioning.js';
 import type { Auth, Principal } from './auth.js';
 
 export interface ApiConfig {
@@ -23,6 +25,18 @@ export interface ApiDeps {
   auth: Auth;
   metrics: Metrics;
   config: ApiConfig;
+  /** The add-on lifecycle (SPEC §6); routes under /addon-services, /apps/{app}/addons and /addons. */
+  addons?: Provisioner;
+  /** Drains (SPEC §5 log-drains, §8): delivery, health and the URL policy of this server. */
+  drains?: {
+    manager: DrainManager;
+    /** `--deny-private-drains`: refuse loopback and private addresses too. */
+    denyPrivate: boolean;
+    /** `--max-drains-per-app` (default 10). */
+    maxPerApp: number;
+    /** Resolve host names to check their addresses (default true). */
+    resolve?: boolean;
+  };
   /** Runs before an app is deleted (add-ons are deprovisioned, drains stopped). */
   beforeAppDelete?: (appId: string) => Promise<void>;
 }

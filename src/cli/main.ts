@@ -2,8 +2,10 @@
 // The `sluice` command: `serve` runs a node; every other command talks to one over the API.
 import { Command } from 'commander';
 import { VERSION } from '../core/version.js';
+import { addonCommands } from './addons.js';
 import { appCommands } from './apps.js';
 import { CliError } from './client.js';
+import { drainCommands } from './drains.js';
 import { logsCommand } from './logs.js';
 import { serveCommand } from './serve.js';
 
@@ -15,6 +17,8 @@ const program = new Command('sluice')
 program.addCommand(serveCommand());
 for (const c of appCommands()) program.addCommand(c);
 program.addCommand(logsCommand());
+for (const c of addonCommands()) program.addCommand(c);
+for (const c of drainCommands()) program.addCommand(c);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError) process.stderr.write(` ▸    ${err.message}\n`);

@@ -27,7 +27,7 @@ export class SqliteHistory implements History {
 
   constructor(
     private readonly db: Db,
-    opts: { flushMs?: number; capacity?: number } = {},
+    opts: { flushMs?: number; capacity?: number; onError?: (err: unknown) => void } = {},
   ) {
     this.capacity = opts.capacity ?? HISTORY_LINES;
     this.insert = db.prepare('INSERT INTO history (app_id, line) VALUES (?, ?)');
@@ -36,15 +36,24 @@ export class SqliteHistory implements History {
     );
     this.count = db.prepare('SELECT count(*) AS n FROM history WHERE app_id = ?');
     this.trim = db.prepare(
-      `DELETE FROM history WHERE app_id = ?1 AND seq <= (
-         SELECT seq FROM history WHERE app_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)`,
+      `DELETE FROM history WHERE app_id = @app AND seq <= (
+         SELECT seq FROM history WHERE app_id = @app ORDER BY seq DESC LIMIT 1 OFFSET @keep)`,
     );
     this.dropAll = db.prepare('DELETE FROM history WHERE app_id = ?');
-    this.timer = setInterval(() => this.flush(), opts.flushMs ?? 50);
+    this.onError = opts.onError ?? (() => {});
+    this.timer = setInterval(() => {
+      // A disk error (full, read-only) must not take the router down: memory still serves reads.
+      try {
+        this.flush();
+      } catch (err) {
+        this.onError(err);
+      }
+    }, opts.flushMs ?? 50);
     this.timer.unref();
   }
 
   private readonly capacity: number;
+  private readonly onError: (err: unknown) => void;
 
   deliver(appId: string, line: LogLine): void {
     const text = formatRfc5424(line);
@@ -85,7 +94,7 @@ export class SqliteHistory implements History {
         if (n > this.capacity + TRIM_SLACK) grown.add(p.app);
       }
       for (const app of grown) {
-        this.trim.run(app, this.capacity);
+        this.trim.run({ app, keep: this.capacity });
         this.rowsOnDisk.set(app, this.capacity);
       }
     })();

@@ -92,6 +92,7 @@ export async function serveSession(
     'Cache-Control': 'no-cache, no-transform',
     'X-Accel-Buffering': 'no',
   });
+  res.flushHeaders(); // a tail with no history yet must still answer at once
   res.socket?.setNoDelay(true);
   // An SSE client reconnecting (Last-Event-ID) has seen the history already: only the tail.
   const lastEventId = Number.parseInt(String(req.headers['last-event-id'] ?? ''), 10);

@@ -33,8 +33,11 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  if (month !== 1) return DAYS_IN_MONTH[month];
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
 interface Stamp {

@@ -53,7 +53,9 @@ export function installHeroku(): Promise<string> {
         { env: childEnv(), timeoutMs: INSTALL_TIMEOUT_MS, cwd: tmp },
       );
       if (r.code !== 0 || !installedOk(tmp)) {
-        const tail = (r.stderr + r.stdout).trim().split('\n').slice(-5).join(' | ');
+        const out = (r.stderr + r.stdout).trim().split('\n');
+        const telling = out.filter((l) => /\b(code|errno|network|request to|E[A-Z]{4,})\b/.test(l) && !/debug-0\.log/.test(l));
+        const tail = (telling.length > 0 ? telling.slice(0, 3) : out.slice(-3)).join(' | ');
         throw new Error(`npm install heroku@${HEROKU_VERSION} failed (exit ${r.code}${r.signal ? `, ${r.signal}` : ''}): ${tail}`);
       }
       writeFileSync(path.join(tmp, '.complete'), new Date().toISOString());

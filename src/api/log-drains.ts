@@ -1,0 +1,103 @@
+// `/apps/{app}/log-drains`: add, list, show (with health), test and remove an app's drains.
+import { z } from 'zod';
+import { SluiceError } from '../core/errors.js';
+import { newDrainToken, newId } from '../core/ids.js';
+import { validateDrainUrl } from '../drains/url.js';
+import type { AppRecord, DrainRecord } from '../store/records.js';
+import { audit } from './audit.js';
+import type { Ctx, RouteModule } from './context.js';
+import { drainView, redactUrl } from './drain-view.js';
+import { sendJson } from './http-util.js';
+import { body } from './validate.js';
+
+const CreateDrain = z.object({ url: z.string().trim().min(1, 'is required').max(2048, 'is longer than 2048 characters') });
+
+function service(ctx: Ctx) {
+  const d = ctx.deps.drains;
+  if (!d) throw new SluiceError('unavailable', 'Drains are not enabled on this server.');
+  return d;
+}
+
+/** `new URL(…).href` when it parses, so `https://x.com` and `https://x.com/` are one drain. */
+function normal(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
+/** The `{drain}` path segment (already URL-decoded) names a drain by id, url or token. */
+export function findDrain(drains: DrainRecord[], key: string): DrainRecord | undefined {
+  return (
+    drains.find((d) => d.id === key || d.token === key || d.url === key) ??
+    drains.find((d) => normal(d.url) === normal(key))
+  );
+}
+
+function drainOf(ctx: Ctx): { app: AppRecord; drain: DrainRecord } {
+  const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
+  const drain = findDrain(ctx.deps.store.listDrains(app.id), ctx.params.drain ?? '');
+  if (!drain) throw new SluiceError('not_found', "Couldn't find that log drain.", 'log-drain');
+  return { app, drain };
+}
+
+export const logDrainRoutes: RouteModule = (r) => {
+  r.on('GET', '/apps/:app/log-drains', (ctx) => {
+    const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
+    const { store } = ctx.deps;
+    sendJson(ctx.res, 200, store.listDrains(app.id).map((d) => drainView(d, store)));
+  });
+
+  r.on('POST', '/apps/:app/log-drains', async (ctx) => {
+    const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
+    const svc = service(ctx);
+    const { url } = await body(ctx, CreateDrain);
+    const check = await validateDrainUrl(url, { denyPrivate: svc.denyPrivate, resolve: svc.resolve });
+    if (!check.ok) throw new SluiceError('invalid_params', `Invalid drain URL: ${check.reason}.`);
+    const { store } = ctx.deps;
+    const existing = store.listDrains(app.id);
+    if (existing.some((d) => normal(d.url) === normal(url))) {
+      throw new SluiceError('conflict', `Already exists: ${app.name} already drains to ${redactUrl(url)}.`);
+    }
+    if (existing.length >= svc.maxPerApp) {
+      throw new SluiceError(
+        'invalid_params',
+        `You have already added the maximum number of drains allowed (${svc.maxPerApp}) to ${app.name}.`,
+      );
+    }
+    const now = new Date().toISOString();
+    const drain: DrainRecord = { id: newId(), app_id: app.id, token: newDrainToken(), url, addon_id: null, created_at: now, updated_at: now };
+    await store.putDrain(drain);
+    audit(ctx, app.id, `Added drain ${redactUrl(url)} (${drain.token})`);
+    sendJson(ctx.res, 201, drainView(drain, store));
+  });
+
+  r.on('GET', '/apps/:app/log-drains/:drain', (ctx) => {
+    const { drain } = drainOf(ctx);
+    const health = ctx.deps.drains?.manager.health(drain.id) ?? null;
+    sendJson(ctx.res, 200, { ...drainView(drain, ctx.deps.store), health });
+  });
+
+  r.on('DELETE', '/apps/:app/log-drains/:drain', async (ctx) => {
+    const { app, drain } = drainOf(ctx);
+    if (drain.addon_id) {
+      const addon = ctx.deps.store.getAddon(drain.addon_id);
+      throw new SluiceError(
+        'forbidden',
+        `This drain belongs to the add-on ${addon?.name ?? drain.addon_id}; remove the add-on to remove its drain.`,
+      );
+    }
+    const view = drainView(drain, ctx.deps.store);
+    await ctx.deps.store.deleteDrain(drain.id);
+    audit(ctx, app.id, `Removed drain ${redactUrl(drain.url)} (${drain.token})`);
+    sendJson(ctx.res, 200, view);
+  });
+
+  r.on('POST', '/apps/:app/log-drains/:drain/actions/test', async (ctx) => {
+    const { drain } = drainOf(ctx);
+    const result = await service(ctx).manager.test(drain.id);
+    if (!result) throw new SluiceError('unavailable', 'The drain is starting; try again in a moment.');
+    sendJson(ctx.res, 200, { drain: { id: drain.id, token: drain.token, url: redactUrl(drain.url) }, ...result });
+  });
+};

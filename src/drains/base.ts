@@ -1,0 +1,140 @@
+// The lifecycle every drain kind shares: queue on push, one sender loop, close = flush then destroy.
+import type { LogLine } from '../core/log-line.js';
+import { l14 } from '../core/stream-errors.js';
+import { redactUrl } from '../api/drain-view.js';
+import { backoffDelay } from './backoff.js';
+import type { Drain, DrainContext, DrainTestResult } from './contract.js';
+import type { DrainKind } from './url.js';
+
+/**
+ * Subclasses implement `step()`: deliver one unit (a batch, a write) and say what happened.
+ * The base runs steps one at a time — so a drain never has two deliveries in flight — and
+ * waits between them when told to. `push()` only queues and, when the loop is idle, schedules
+ * it with setImmediate so that lines arriving in one tick travel together.
+ */
+export type StepResult =
+  | { next: 'continue' }
+  | { next: 'idle' }
+  /** Wait `delayMs` (backoff, Retry-After) before the next step. */
+  | { next: 'wait'; delayMs: number };
+
+export abstract class BaseDrain implements Drain {
+  abstract readonly kind: DrainKind;
+  protected destroyed = false;
+  protected closing = false;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private idleWaiters: Array<() => void> = [];
+  private lastL14 = 0;
+
+  constructor(protected readonly ctx: DrainContext) {}
+
+  push(line: LogLine): void {
+    this.ctx.buffer.push(line);
+    this.kick();
+  }
+
+  resume(): void {
+    this.kick();
+  }
+
+  abstract inFlight(): number;
+  abstract test(): Promise<DrainTestResult>;
+  /** Delivers one unit. Must not throw; returns what to do next. */
+  protected abstract step(): Promise<StepResult>;
+  /** Releases sockets and clients. */
+  protected abstract release(): void;
+  /** True when nothing is queued or in flight. */
+  protected idle(): boolean {
+    return this.ctx.buffer.length === 0 && !this.ctx.buffer.hasLoss && this.inFlight() === 0;
+  }
+
+  /** Wakes the sender (starts the loop unless it runs or is waiting out a backoff). */
+  protected kick(): void {
+    if (this.running || this.timer !== undefined || this.destroyed) return;
+    this.running = true;
+    setImmediate(() => void this.loop());
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.destroyed) {
+        if (this.idle()) break;
+        const r = await this.step();
+        if (this.destroyed || r.next === 'idle') break;
+        if (r.next === 'wait') {
+          this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.kick();
+          }, r.delayMs);
+          this.timer.unref?.();
+          this.running = false;
+          return;
+        }
+      }
+    } catch {
+      // step() must not throw; if it did, the loop stops and the next push restarts it.
+    }
+    this.running = false;
+    if (this.idle() || this.destroyed) this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  protected backoff(attempt: number): number {
+    const o = this.ctx.options;
+    return backoffDelay(attempt, o.backoffBaseMs, o.backoffMaxMs);
+  }
+
+  /** L14 into the app's log, at most once per `l14IntervalMs` while failures persist. */
+  protected reportCertFailure(reason: string): void {
+    const now = Date.now();
+    if (now - this.lastL14 < this.ctx.options.l14IntervalMs) return;
+    this.lastL14 = now;
+    this.ctx.appLog(l14(reason, redactUrl(this.ctx.url)));
+  }
+
+  protected certOk(): void {
+    this.lastL14 = 0;
+  }
+
+  async close(deadline: number): Promise<void> {
+    if (this.destroyed) return;
+    this.closing = true;
+    if (!this.idle()) {
+      // Waiting out a long backoff would waste the grace period: try again now.
+      if (this.timer !== undefined) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+      this.kick();
+      const remaining = deadline - Date.now();
+      if (remaining > 0) {
+        let t: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+          new Promise<void>((resolve) => (t = setTimeout(resolve, remaining))),
+        ]);
+        clearTimeout(t);
+      }
+    }
+    this.destroy();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.release();
+    this.notifyIdle();
+  }
+}
+
+export function elapsed(start: number): number {
+  return Date.now() - start;
+}
