@@ -369,6 +369,18 @@ test('POST /logs: a truncated body (Content-Length 1000, 100 bytes sent, then cl
   assertNotStored(await alive('trunc'), m);
 });
 
+test('HTTP port: random bytes, a non-HTTP line and a huge header do not hurt it', async () => {
+  await sendTcp(s.httpPort, randomBytes(256 * 1024), { timeoutMs: 3_000 });
+  await sendTcp(s.httpPort, 'HELLO THERE\r\n\r\n', { timeoutMs: 3_000 });
+  const big = await sendTcp(
+    s.httpPort,
+    `POST /logs HTTP/1.1\r\nHost: x\r\nX-Junk: ${'j'.repeat(128 * 1024)}\r\n\r\n`,
+    { timeoutMs: 3_000 },
+  );
+  void big;
+  await alive('http-junk');
+});
+
 test('Logplex-Frame-Id repeated within 10 minutes for the same token → 204 both times, stored once', async () => {
   const m = marker('frameid');
   const id = randomBytes(16).toString('hex').toUpperCase();

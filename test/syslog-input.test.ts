@@ -100,6 +100,10 @@ test('logger --udp --rfc3164: TAG is the token, TAG[pid] gives PROCID (numeric -
   assert.match(lines[1], new RegExp(`^${t3164} app\\[777\\]: udp 3164 with numeric pid$`));
   assert.match(lines[2], new RegExp(`^${t3164} app\\[web\\.1\\]: udp 3164 from web\\.1$`));
   assert.deepEqual(await sluiceLogs(app, ['-d', 'web.1']), [lines[2]]);
+  // RFC 3164 over TCP, octet-counted (what rsyslog's omfwd with RFC 6587 framing sends).
+  await logger(t, ['--tcp', '--octet-count', '--rfc3164', '-n', '127.0.0.1', '-P', String(s.syslogPort), '-t', `${token}[worker.3]`, 'tcp 3164 octet']);
+  const more = await appLines(app, 4);
+  assert.match(more[3], new RegExp(`^${t3164} app\\[worker\\.3\\]: tcp 3164 octet$`));
 });
 
 test('raw RFC 5424 with PROCID web.1 (TCP octet-counted, TCP newline, UDP) and RFC 3164 (TCP, UDP)', async () => {
@@ -132,15 +136,17 @@ test('raw RFC 5424 with PROCID web.1 (TCP octet-counted, TCP newline, UDP) and R
   assert.deepEqual(await sluiceLogs(app, ['-p', 'worker']), [lines[2]]);
 });
 
-test('200 lines over one TCP connection arrive in order (octet-counted, then newline-framed)', async () => {
-  for (const mode of ['octet', 'newline'] as const) {
+test('200 lines over one TCP connection arrive in order (octet-counted, newline-framed, and mixed per frame)', async () => {
+  for (const mode of ['octet', 'newline', 'mixed'] as const) {
     const { app, token } = await freshApp();
     const msgs: string[] = [];
     const chunks: string[] = [];
     for (let i = 0; i < 200; i++) {
       const m = rfc5424(token, 'web.1', `${mode} ordered ${String(i).padStart(3, '0')}`, fixedTime(i));
       msgs.push(`${fixedTime(i)} app[web.1]: ${mode} ordered ${String(i).padStart(3, '0')}`);
-      chunks.push(mode === 'octet' ? makeFrame(m) : `${m}\n`);
+      // mixed: the framing is decided per frame (SPEC §3.2), so alternate on one connection
+      const octet = mode === 'octet' || (mode === 'mixed' && i % 3 !== 0);
+      chunks.push(octet ? makeFrame(m) : `${m}\n`);
     }
     // Write in odd-sized pieces so frames straddle TCP segments.
     const all = Buffer.from(chunks.join(''), 'utf8');

@@ -46,7 +46,7 @@ export abstract class BaseDrain implements Drain {
   protected abstract release(): void;
   /** True when nothing is queued or in flight. */
   protected idle(): boolean {
-    return this.ctx.buffer.length === 0 && !this.ctx.buffer.hasLoss && this.inFlight() === 0;
+    return this.ctx.buffer.length === 0 && this.inFlight() === 0;
   }
 
   /** Wakes the sender (starts the loop unless it runs or is waiting out a backoff). */

@@ -3,7 +3,7 @@
 
 import type { TestContext } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isCI, skipOrFail } from './external.js';
@@ -59,6 +59,7 @@ export function installHeroku(): Promise<string> {
         throw new Error(`npm install heroku@${HEROKU_VERSION} failed (exit ${r.code}${r.signal ? `, ${r.signal}` : ''}): ${tail}`);
       }
       writeFileSync(path.join(tmp, '.complete'), new Date().toISOString());
+      chmodSync(tmp, 0o755); // mkdtemp made it 0700
       try {
         renameSync(tmp, dir);
       } catch (e) {

@@ -31,10 +31,11 @@ export function frame(msg: string): { text: string; bytes: number } {
 /**
  * Takes lines from the buffer until the body would pass `maxBytes` or holds `maxMessages`
  * (a single line larger than `maxBytes` goes alone). A pending loss becomes an L10 first frame.
- * Returns undefined when there is nothing to send.
+ * Returns undefined when no line is waiting.
  */
 export function takeHttpBatch(buffer: DrainBuffer, maxBytes: number, maxMessages: number): HttpBatch | undefined {
-  if (buffer.length === 0 && !buffer.hasLoss) return undefined;
+  // A loss report alone is not worth a request: it travels with the next line.
+  if (buffer.length === 0) return undefined;
   const parts: string[] = [];
   let bytes = 0;
   let msgCount = 0;

@@ -17,7 +17,7 @@ export interface SyslogChunk {
  * loss becomes an L10 frame in the stream, at the place where the lines went missing.
  */
 export function takeSyslogChunk(buffer: DrainBuffer, token: string, maxBytes: number): SyslogChunk | undefined {
-  if (buffer.length === 0 && !buffer.hasLoss) return undefined;
+  if (buffer.length === 0) return undefined; // a loss report travels with the next line
   const parts: string[] = [];
   let bytes = 0;
   const loss = buffer.takeLoss();

@@ -57,6 +57,7 @@ export class UdpDrain extends BaseDrain {
     }
     if (this.destroyed) return { next: 'idle' };
     const datagrams: Buffer[] = [];
+    if (buffer.length === 0) return { next: 'idle' };
     const loss = buffer.takeLoss();
     if (loss) datagrams.push(syslogDatagram(l10(loss.count, loss.since), this.ctx.token));
     let tooBig = 0;
