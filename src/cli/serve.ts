@@ -27,6 +27,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--drain-buffer <n>', 'messages buffered per drain; when full the oldest is dropped and counted (L10)').env('SLUICE_DRAIN_BUFFER').default(1024).argParser(int('--drain-buffer')))
     .addOption(new Option('--drain-ca-file <file>', 'PEM CA certificates trusted for TLS drains, besides the system ones').env('SLUICE_DRAIN_CA_FILE'))
     .addOption(new Option('--max-message-bytes <n>', 'largest single log message').env('SLUICE_MAX_MESSAGE_BYTES').default(10240).argParser(int('--max-message-bytes')))
+    .addOption(new Option('--rate-limit <lines>', 'per-app input limit in lines/s (0 = unlimited)').env('SLUICE_RATE_LIMIT').default(0).argParser(int('--rate-limit')))
     .addHelpText(
       'after',
       `

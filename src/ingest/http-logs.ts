@@ -96,6 +96,13 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
       }
       lines[i] = parsed.value;
     }
+    if (!router.limiter.admit(token.app_id, lines.length)) {
+      events.rejected('http', 'rate_limit', lines.length);
+      sendText(res, 429, `Rate limit exceeded: this app may send ${router.limiter.linesPerSecond} lines/s.`, {
+        'Retry-After': String(router.limiter.retryAfter(token.app_id, lines.length)),
+      });
+      return;
+    }
     // Everything checked: now, and only now, route.
     if (typeof frameId === 'string' && frameId !== '') frameIds.add(token.id, frameId);
     for (const line of lines) {

@@ -1,7 +1,9 @@
 // Token → app → subscribers: the heart of Sluice, synchronous and allocation-light.
 import type { LogLine } from '../core/log-line.js';
+import { platformLine } from '../core/stream-errors.js';
 import type { ConfigStore } from '../store/contract.js';
 import type { TokenRecord } from '../store/records.js';
+import { RateLimiter } from './rate-limit.js';
 import type { Subscriber } from './subscriber.js';
 
 export class Router {
@@ -9,8 +11,18 @@ export class Router {
   /** Lines that named a token nobody knows: counted, never stored. */
   unknownToken = 0;
   routed = 0;
+  rateLimited = 0;
 
-  constructor(private readonly store: ConfigStore) {}
+  readonly limiter: RateLimiter;
+
+  constructor(
+    private readonly store: ConfigStore,
+    opts: { linesPerSecond?: number } = {},
+  ) {
+    this.limiter = new RateLimiter(opts.linesPerSecond ?? 0, (appId, text) =>
+      this.publish(appId, platformLine('logplex', text)),
+    );
+  }
 
   subscribe(sub: Subscriber): void {
     this.subscribers.push(sub);
@@ -31,6 +43,10 @@ export class Router {
     if (tok === undefined) {
       this.unknownToken++;
       return false;
+    }
+    if (!this.limiter.admit(tok.app_id, 1)) {
+      this.rateLimited++;
+      return true; // known token: counted as rate-limited, not as unknown
     }
     line.source = tok.name;
     this.publish(tok.app_id, line);
