@@ -26,9 +26,10 @@ const SCHEMA = [
      plan TEXT NOT NULL, state TEXT NOT NULL, config_vars TEXT NOT NULL, provider_id TEXT,
      drain_token TEXT, log_token_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-  // History: one row per line; seq orders lines within an app across restarts.
+  // History: one row per app per flush, holding that flush's lines as a JSON array (one INSERT
+  // per app per 50 ms instead of one per line); seq orders chunks within an app across restarts.
   `CREATE TABLE IF NOT EXISTS history (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT, app_id TEXT NOT NULL, line TEXT NOT NULL)`,
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, app_id TEXT NOT NULL, n INTEGER NOT NULL, lines TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS history_app_seq ON history (app_id, seq)`,
 ];
 
