@@ -85,7 +85,9 @@ if (values.only !== 'micro') {
 \`sluice serve\` runs as a separate process; the bench process drives it over 127.0.0.1 with
 octet-counted RFC 5424 lines whose message is ${LINE_BYTES} bytes, and counts what reaches its sinks.
 CPU% and peak RSS are Sluice's own (/proc/<pid>/stat, VmHWM); "bench CPU%" is the generator and
-sinks together. Latency is input → sink (or open tail) from a send timestamp inside each line.
+sinks together. Latency is input → open tail from a send timestamp inside each line. Behind a
+drain, lines/s counts lines that arrived; a run ends when the sinks have everything or have seen
+nothing new for 2 s, and "lost" counts what never came (drain buffers are bounded, drop-oldest).
 Runs that Sluice cannot do yet say why instead of giving a figure.
 
 ${table}

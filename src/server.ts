@@ -48,6 +48,8 @@ export interface ServeOptions {
   apiKey?: string;
   maxBodyBytes: number;
   maxMessageBytes: number;
+  /** Per-app input limit in lines/s; 0 or absent = unlimited. */
+  rateLimit?: number;
   /** Refuse drains to loopback and private addresses (`--deny-private-drains`). */
   denyPrivateDrains?: boolean;
   /** At most this many drains per app (`--max-drains-per-app`, default 10). */
@@ -80,7 +82,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const history = new SqliteHistory(db, {
     onError: (err) => log(`sluice: history write failed (reads still served from memory): ${String(err)}`),
   });
-  const router = new Router(store);
+  const router = new Router(store, { linesPerSecond: opts.rateLimit ?? 0 });
   const hub = new TailHub();
   router.subscribe(history);
   router.subscribe(hub);
@@ -102,6 +104,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   metrics.gauge('sluice_apps', 'Apps configured.', () => store.listApps().length);
   metrics.gauge('sluice_tail_sessions', 'Open tail sessions on this node.', () => hub.count);
   metrics.gauge('sluice_lines_routed', 'Lines routed since start.', () => router.routed);
+  metrics.gauge('sluice_syslog_lines_rate_limited', 'Syslog lines dropped by the per-app rate limit since start.', () => router.rateLimited);
+  metrics.gauge('sluice_syslog_lines_unknown_token', 'Syslog lines dropped for an unknown token since start.', () => router.unknownToken);
 
   const generatedApiKey = await ensureAdminKey(store, opts.apiKey);
   const auth = new Auth(store, opts.apiKey);
@@ -120,7 +124,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   };
   const addons = new Provisioner(store, {
     publicUrl: () => deps.config.publicUrl,
-    denyPrivateDrains: () => (opts as { denyPrivateDrains?: boolean }).denyPrivateDrains === true,
+    denyPrivateDrains: () => opts.denyPrivateDrains === true,
     policy: opts.addonTimeoutMs ? { timeoutMs: opts.addonTimeoutMs } : {},
   });
   deps.addons = addons;
@@ -174,6 +178,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // Then drains get up to 10 s to deliver what their buffers hold (SPEC §8).
       await drains.stop(10_000);
       sessions.close();
+      router.limiter.close();
       await history.close();
       await store.close();
       db.close();

@@ -3,11 +3,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** JSON read off the wire: the tests' assertions are its type check. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
 export interface Seen {
   method: string;
   path: string;
   headers: http.IncomingHttpHeaders;
-  body: any;
+  body: Json;
 }
 
 /** What to do with one request: answer, or hang up / stay silent. */
@@ -96,7 +100,7 @@ export async function callAs(
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Json }> {
   const res = await fetch(url + path, {
     method,
     headers: {

@@ -154,15 +154,18 @@ export interface StreamReceiver {
   /** All bytes received, across connections, in arrival order per connection. */
   data(): Buffer;
   connections: number;
+  /** SNI names TLS clients sent. */
+  servernames: Array<string | false>;
   close(): Promise<void>;
 }
 
 export async function streamReceiver(o: { tls?: { cert: Buffer; key: Buffer }; port?: number } = {}): Promise<StreamReceiver> {
   const chunks: Buffer[] = [];
   const sockets = new Set<net.Socket>();
-  const rx: StreamReceiver = { port: 0, data: () => Buffer.concat(chunks), connections: 0, close: async () => {} };
+  const rx: StreamReceiver = { port: 0, data: () => Buffer.concat(chunks), connections: 0, servernames: [], close: async () => {} };
   const onSocket = (s: net.Socket): void => {
     rx.connections++;
+    if (s instanceof tls.TLSSocket) rx.servernames.push((s as tls.TLSSocket & { servername: string | false }).servername);
     sockets.add(s);
     s.on('data', (c: Buffer) => chunks.push(c));
     s.on('error', () => {});

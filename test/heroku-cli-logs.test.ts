@@ -86,14 +86,19 @@ test('heroku logs -a APP: default 100 lines, oldest first, exact lines', async (
   await expectLogs([], last(entries, 100).map(text));
 });
 
-test('heroku logs -n 5', async (t) => {
+test('heroku logs -n 5, and -n 2000 (capped at the 1,500-line history: everything)', async (t) => {
   if (!haveCli && !(await requireHeroku(t))) return;
-  await expectLogs(['-n', '5'], [
-    `${fixedTime(295)} app[worker.1]: line 295 from app/worker.1`,
-    `${fixedTime(296)} app[web.10]: line 296 from app/web.10`,
-    `${fixedTime(297)} app[webhook.1]: line 297 from app/webhook.1`,
-    `${fixedTime(298)} heroku[router]: line 298 from heroku/router`,
-    `${fixedTime(299)} heroku[web.1]: line 299 from heroku/web.1`,
+  const everything = await s.readLogs(APP, { lines: 1500 });
+  assert.deepEqual(last(everything, 300), entries.map(text));
+  await Promise.all([
+    expectLogs(['-n', '2000'], everything),
+    expectLogs(['-n', '5'], [
+      `${fixedTime(295)} app[worker.1]: line 295 from app/worker.1`,
+      `${fixedTime(296)} app[web.10]: line 296 from app/web.10`,
+      `${fixedTime(297)} app[webhook.1]: line 297 from app/webhook.1`,
+      `${fixedTime(298)} heroku[router]: line 298 from heroku/router`,
+      `${fixedTime(299)} heroku[web.1]: line 299 from heroku/web.1`,
+    ]),
   ]);
 });
 

@@ -26,9 +26,6 @@ const frame = (msg: string, procid = 'web.1'): string => makeFrame(rfc5424(token
 const basic = (tok: string): string => `Basic ${Buffer.from(`token:${tok}`).toString('base64')}`;
 const marker = (what: string): string => `${what}-${randomUUID().slice(0, 8)}`;
 
-/** History of the app as text lines. */
-const history = (): Promise<string[]> => s.readLogs(APP, { lines: 1500 });
-
 /** The server is up: a good POST gets 204 and shows up in history (≤ 5 s). Returns that history. */
 async function alive(label: string): Promise<string[]> {
   assert.equal(s.proc.exitCode, null, `${label}: sluice exited\n${s.output()}`);

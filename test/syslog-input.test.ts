@@ -1,7 +1,7 @@
 // Syslog input (SPEC §3.2): util-linux `logger` and raw sockets, RFC 5424 and RFC 3164, TCP
 // (octet-counted and newline-framed) and UDP; read back with `sluice logs` (the CLI).
 
-import { test, before, after } from 'node:test';
+import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startSluice,
@@ -52,7 +52,7 @@ async function appLines(app: string, want: number): Promise<string[]> {
   return ls.filter((x) => /^\S+ app[[:]/.test(x));
 }
 
-async function logger(t: import('node:test').TestContext, args: string[]): Promise<boolean> {
+async function logger(t: TestContext, args: string[]): Promise<boolean> {
   if (!requireProgram(t, LOGGER)) return false;
   const r = await runProgram(LOGGER, args, { timeoutMs: 10_000 });
   assert.equal(r.code, 0, `logger ${args.join(' ')}: ${r.stderr}`);

@@ -42,41 +42,66 @@ export function memory(pid: number): { rssMb: number; peakMb: number } {
   }
 }
 
-/** CPU% of one process over an interval: 100% is one core fully busy. */
+/**
+ * CPU% of one process over an interval: 100% is one core fully busy. It samples every 20 ms
+ * so a run can end its window at an instant already past (the last line's arrival) rather
+ * than when the bench noticed, which may be seconds later behind a lossy hop.
+ */
 export class CpuMeter {
-  private ticks0 = 0;
-  private t0 = 0;
+  private samples: { t: number; ticks: number }[] = [];
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly pid: number) {}
 
   start(): this {
-    this.ticks0 = cpuTicks(this.pid);
-    this.t0 = performance.now();
+    this.samples = [{ t: performance.now(), ticks: cpuTicks(this.pid) }];
+    this.timer = setInterval(() => this.samples.push({ t: performance.now(), ticks: cpuTicks(this.pid) }), 20);
     return this;
   }
 
-  /** CPU% from start() to now. */
-  stop(): { cpuPct: number; wallMs: number } {
-    const ticks = cpuTicks(this.pid) - this.ticks0;
-    const wallMs = performance.now() - this.t0;
-    return { cpuPct: ((ticks / clockTicks()) * 1000 * 100) / wallMs, wallMs };
+  /** CPU% from start() to `until` (performance.now() units; default now), to within one sample. */
+  stop(until: number = performance.now()): { cpuPct: number; wallMs: number } {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.samples.push({ t: performance.now(), ticks: cpuTicks(this.pid) });
+    const first = this.samples[0];
+    let end = this.samples[this.samples.length - 1];
+    for (const s of this.samples) if (s.t >= until) {
+      end = s;
+      break;
+    }
+    const wallMs = end.t - first.t;
+    return { cpuPct: (((end.ticks - first.ticks) / clockTicks()) * 1000 * 100) / wallMs, wallMs };
   }
 }
 
-/** The bench process itself (load generator + sinks), from process.cpuUsage: tells whether we were the bottleneck. */
+/**
+ * The bench process itself (load generator + sinks), from process.cpuUsage: tells whether we
+ * were the bottleneck. Sampled like CpuMeter so its window can end at the last arrival too.
+ */
 export class SelfCpuMeter {
-  private usage0 = process.cpuUsage();
-  private t0 = performance.now();
+  private samples: { t: number; us: number }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  private sample(): void {
+    const u = process.cpuUsage();
+    this.samples.push({ t: performance.now(), us: u.user + u.system });
+  }
 
   start(): this {
-    this.usage0 = process.cpuUsage();
-    this.t0 = performance.now();
+    this.samples = [];
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 20);
     return this;
   }
 
-  stop(): number {
-    const u = process.cpuUsage(this.usage0);
-    return ((u.user + u.system) / 1000 / (performance.now() - this.t0)) * 100;
+  stop(until: number = performance.now()): number {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.sample();
+    const first = this.samples[0];
+    const end = this.samples.find((s) => s.t >= until) ?? this.samples[this.samples.length - 1];
+    return ((end.us - first.us) / 1000 / (end.t - first.t)) * 100;
   }
 }
 

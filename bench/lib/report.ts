@@ -46,12 +46,17 @@ export function machine(): Record<string, string> {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     date: new Date().toISOString(),
+    // Other work on the box skews absolute figures; ratios within one run hold up better.
+    load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
   };
 }
 
+/** Taken when the script starts (this module is imported first thing), before our own load. */
+const atStart = machine();
+
 export function machineLine(): string {
-  const m = machine();
-  return `${m.cpu}, ${m.cores} cores, ${m.memory}, ${m.os}, Node ${m.node}, ${m.date}`;
+  const m = atStart;
+  return `${m.cpu}, ${m.cores} cores, ${m.memory}, ${m.os}, Node ${m.node}, ${m.date}, load average at start ${m.load}`;
 }
 
 const fmt = (n: number | undefined, digits = 0): string =>

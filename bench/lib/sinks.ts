@@ -49,6 +49,22 @@ abstract class CountingSink {
     });
   }
 
+  /**
+   * For a sender that has finished: resolves once `target` lines have arrived, or once nothing
+   * has arrived for `idleMs` (a lossy hop dropped the rest), or at `timeoutMs`. `at` is then the
+   * last arrival, so throughput counts only time in which lines were still coming.
+   */
+  async settle(target: number, idleMs: number, timeoutMs: number): Promise<WaitResult> {
+    const t0 = performance.now();
+    const deadline = t0 + timeoutMs;
+    for (;;) {
+      if (this.count >= target) return { reached: true, count: this.count, at: this.lastAt };
+      const now = performance.now();
+      if (now - Math.max(this.lastAt, t0) > idleMs || now > deadline) return { reached: false, count: this.count, at: this.lastAt };
+      await new Promise((r) => setTimeout(r, Math.min(10, idleMs / 4)));
+    }
+  }
+
   /** Forget counts and samples between runs that share one sink. */
   reset(): void {
     this.count = 0;

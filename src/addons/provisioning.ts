@@ -144,8 +144,15 @@ export class Provisioner {
       state: isAsync ? 'provisioning' : 'provisioned',
       updated_at: new Date().toISOString(),
     });
-    if (r.log_drain_url) await this.addDrain(addon, r.log_drain_url, note);
-    await this.store.putAddon(addon);
+    try {
+      if (r.log_drain_url) await this.addDrain(addon, r.log_drain_url, note);
+      await this.store.putAddon(addon);
+    } catch (err) {
+      // A store failure after the partner said yes: undo both sides rather than keep half of it.
+      await callPartner(endpoint(manifest), 'DELETE', providerId ?? addon.id, undefined, this.policy);
+      await this.discard(addon).catch(() => undefined);
+      throw err;
+    }
     note(app.id, isAsync ? `Add-on ${name} is provisioning (the provider will finish it)` : `Add-on ${name} provisioned`);
     return { addon, message: r.message ? oneLine(r.message) : undefined };
   }

@@ -13,6 +13,15 @@ import { parseSyslog } from '../wire/syslog.js';
 import { FrameIdCache } from './frame-ids.js';
 
 const gunzipAsync = promisify(gunzip);
+
+function discard(req: IncomingMessage, cap: number): void {
+  let seen = 0;
+  req.on('data', (c: Buffer) => {
+    seen += c.length;
+    if (seen > cap) req.socket.destroy();
+  });
+  req.resume();
+}
 const CONTENT_TYPES = new Set(['application/logplex-1', 'application/x-logplex-1']);
 
 export interface HttpLogsOptions {
@@ -30,8 +39,11 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
   const fail = (res: ServerResponse, status: number, reason: string, text: string): void => {
     events.rejected('http', reason);
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Basic realm="sluice"' } : {};
-    // A refused upload may still be streaming in: close instead of reading it all.
-    if (status === 413) headers.Connection = 'close';
+    // A refused upload may still be streaming in. Closing on it makes the kernel reset the
+    // connection, and many clients then lose the answer and retry the same batch; so the rest
+    // is read and thrown away (bounded: past 4× the limit the socket is closed; the request
+    // timeout bounds the time).
+    if (!res.req.readableEnded) discard(res.req, 4 * opts.maxBodyBytes);
     sendText(res, status, text, headers);
   };
 
@@ -46,7 +58,8 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
       fail(res, 401, 'unauthorized', cred ? 'Unknown log token.' : 'Authentication required: Basic token:<log token>.');
       return;
     }
-    const ctype = (req.headers['content-type'] ?? '').trim().toLowerCase();
+    // Parameters (`; charset=utf-8`) are tolerated: the framing does not depend on them.
+    const ctype = (req.headers['content-type'] ?? '').split(';', 1)[0].trim().toLowerCase();
     if (!CONTENT_TYPES.has(ctype)) {
       fail(res, 415, 'content_type', `Unsupported Content-Type "${ctype}": use application/logplex-1.`);
       return;

@@ -120,6 +120,9 @@ export async function serveSession(
     }
   }
   if (!session.tail) {
+    // EventSource clients wait `retry` ms after the end before noticing it is final; the Heroku
+    // CLI would sit idle for its 3 s default after printing everything.
+    if (sse) res.write('retry: 50\n\n');
     res.end();
     return done;
   }

@@ -122,6 +122,11 @@ function herokuEnv(target: HerokuTarget, extra: Record<string, string> = {}): No
 }
 
 const homes: string[] = [];
+function removeHome(home: string): void {
+  rmSync(home, { recursive: true, force: true });
+  const i = homes.indexOf(home);
+  if (i >= 0) homes.splice(i, 1);
+}
 process.on('exit', () => {
   for (const h of homes) rmSync(h, { recursive: true, force: true });
 });
@@ -139,12 +144,17 @@ export async function runHeroku(
   o: { timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<RunResult> {
   const runJs = await installHeroku();
-  const r = await runProgram(process.execPath, ['--no-deprecation', runJs, ...args], {
-    env: herokuEnv(target, o.env),
-    timeoutMs: o.timeoutMs ?? 30_000,
-  });
-  checkHost(r.stderr);
-  return r;
+  const env = herokuEnv(target, o.env);
+  try {
+    const r = await runProgram(process.execPath, ['--no-deprecation', runJs, ...args], {
+      env,
+      timeoutMs: o.timeoutMs ?? 30_000,
+    });
+    checkHost(r.stderr);
+    return r;
+  } finally {
+    removeHome(env.HOME!);
+  }
 }
 
 export interface HerokuChild {
@@ -159,9 +169,10 @@ export interface HerokuChild {
 /** Start `heroku ARGS` (e.g. `logs -t`) and leave it running; the harness kills it at the end. */
 export async function spawnHeroku(args: string[], target: HerokuTarget): Promise<HerokuChild> {
   const runJs = await installHeroku();
+  const env = herokuEnv(target);
   const proc = track(
     spawn(process.execPath, ['--no-deprecation', runJs, ...args], {
-      env: herokuEnv(target),
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
@@ -171,7 +182,12 @@ export async function spawnHeroku(args: string[], target: HerokuTarget): Promise
   proc.stderr!.on('data', (c: Buffer) => {
     err += c.toString('utf8');
   });
-  const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('close', (code) => {
+      removeHome(env.HOME!);
+      resolve(code);
+    }),
+  );
   return {
     proc,
     stdout: () => out,
