@@ -84,6 +84,23 @@ from different scripts and runs can sit side by side; compare figures within one
 come from one run on one machine.
 `;
 
+/** How to re-run everything; kept as its own section so every script can refresh it. */
+const ABOUT = `## How these figures are made
+
+| command | what it runs | flags |
+|---|---|---|
+| \`npm run bench:peers\` | builds, then \`node dist/bench/peers.js\`: the TCP → TCP relay through rsyslog and Sluice, alternating, and the ratio; Sluice input-only runs | \`--lines N\` (1,000,000), \`--rounds N\` (3), \`--no-doc\` |
+| \`npm run bench\` | builds, then \`node dist/bench/run.js\`: every \`bench/micro/*.bench.ts\`, then the end-to-end runs (input only, HTTP → syslog drain, syslog → HTTP drain, fan-out to 6, many apps, tail latency, memory) | \`--lines N\` (1,000,000), \`--apps N\` (10,000), \`--only micro\|e2e\`, \`--filter TEXT\`, \`--no-doc\` |
+
+- The peer needs \`apt-get install -y rsyslog\`; the bench starts its own \`rsyslogd -n -f <tmp>/rsyslog.conf\`
+  on a free 127.0.0.1 port and stops it by PID (never the system service).
+- Lines: \`<LEN> <190>1 2026-01-01T00:00:00.000000+00:00 bench <token> web.1 - - seq=<10 digits> t=<µs since epoch> xxx…\`,
+  the message padded to exactly 200 bytes; \`seq\` and \`t\` let sinks check order and measure latency.
+- \`SLUICE_BENCH_CLI=/path/to/main.js\` benchmarks another build of Sluice.
+- The machine is shared: each section records the load average when it started, and figures
+  should be compared within one section (ideally as the ratios printed there), not across runs.
+`;
+
 /**
  * Replaces the block between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` in
  * docs/benchmarks.md (appending it when absent), leaving every other section as it was.
@@ -93,6 +110,16 @@ export function writeSection(name: string, body: string, path: string = docPath)
   const close = `<!-- /bench:${name} -->`;
   const block = `${open}\n${body.trimEnd()}\n${close}`;
   let doc = existsSync(path) ? readFileSync(path, 'utf8') : PREAMBLE;
+  const aboutOpen = '<!-- bench:about -->';
+  const aboutBlock = `${aboutOpen}\n${ABOUT.trimEnd()}\n<!-- /bench:about -->`;
+  const a0 = doc.indexOf(aboutOpen);
+  const a1 = doc.indexOf('<!-- /bench:about -->');
+  if (a0 >= 0 && a1 > a0) doc = doc.slice(0, a0) + aboutBlock + doc.slice(a1 + '<!-- /bench:about -->'.length);
+  else {
+    // First section written: put "how" above every figure.
+    const first = doc.indexOf('<!-- bench:');
+    doc = first >= 0 ? `${doc.slice(0, first)}${aboutBlock}\n\n${doc.slice(first)}` : `${doc.trimEnd()}\n\n${aboutBlock}\n`;
+  }
   const a = doc.indexOf(open);
   const b = doc.indexOf(close);
   if (a >= 0 && b > a) doc = doc.slice(0, a) + block + doc.slice(b + close.length);
