@@ -47,7 +47,10 @@ if (values.only !== 'e2e') {
       'micro',
       `${sectionHead('Micro-benchmarks', command)}
 Each benchmark: 300 ms warm-up (which also sizes a round to ~200 ms), then 5 timed rounds; the
-figure is the median round, ops = lines (or calls where a line makes no sense).
+figure is the median round, ops = lines (or calls where a line makes no sense). The plain
+\`format*\` rows return V8 cons-strings whose flattening is paid later, by whoever encodes them;
+the \`+ Buffer.from\` row shows what a drain pays per line before its socket write. The range
+column shows how much other work on the shared box disturbed the rounds.
 
 | benchmark | ops/s (median of 5) | range of rounds | MB/s |
 |---|---:|---:|---:|

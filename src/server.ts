@@ -103,9 +103,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const events = ingestEvents(metrics);
   metrics.gauge('sluice_apps', 'Apps configured.', () => store.listApps().length);
   metrics.gauge('sluice_tail_sessions', 'Open tail sessions on this node.', () => hub.count);
-  metrics.gauge('sluice_lines_routed', 'Lines routed since start.', () => router.routed);
-  metrics.gauge('sluice_syslog_lines_rate_limited', 'Syslog lines dropped by the per-app rate limit since start.', () => router.rateLimited);
-  metrics.gauge('sluice_syslog_lines_unknown_token', 'Syslog lines dropped for an unknown token since start.', () => router.unknownToken);
+  metrics.counterFrom('sluice_lines_routed_total', 'Lines routed since start.', () => router.routed);
+  metrics.counterFrom('sluice_syslog_lines_rate_limited_total', 'Syslog lines dropped by the per-app rate limit since start.', () => router.rateLimited);
+  metrics.counterFrom('sluice_syslog_lines_unknown_token_total', 'Syslog lines dropped for an unknown token since start.', () => router.unknownToken);
 
   const generatedApiKey = await ensureAdminKey(store, opts.apiKey);
   const auth = new Auth(store, opts.apiKey);

@@ -117,7 +117,7 @@ describe('drains through sluice serve', () => {
     assert.equal(one.body.health.dropped, 0);
 
     const metrics = await fetch(`${s.url}/metrics`).then((x) => x.text());
-    assert.match(metrics, new RegExp(`sluice_drain_delivered_messages\\{drain="${d.id}",kind="http"\\} \\d+`));
+    assert.match(metrics, new RegExp(`sluice_drain_delivered_messages_total\\{drain="${d.id}",kind="http"\\} \\d+`));
     assert.match(metrics, new RegExp(`sluice_drain_queued_messages\\{drain="${d.id}",kind="http"\\} 0`));
     assert.ok(!metrics.includes('hunter2') && !metrics.includes('127.0.0.1:' + r.port), 'no URL or password in metrics');
 

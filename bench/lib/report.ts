@@ -90,7 +90,7 @@ const ABOUT = `## How these figures are made
 | command | what it runs | flags |
 |---|---|---|
 | \`npm run bench:peers\` | builds, then \`node dist/bench/peers.js\`: the TCP → TCP relay through rsyslog and Sluice, alternating, and the ratio; Sluice input-only runs | \`--lines N\` (1,000,000), \`--rounds N\` (3), \`--no-doc\` |
-| \`npm run bench\` | builds, then \`node dist/bench/run.js\`: every \`bench/micro/*.bench.ts\`, then the end-to-end runs (input only, HTTP → syslog drain, syslog → HTTP drain, fan-out to 6, many apps, tail latency, memory) | \`--lines N\` (1,000,000), \`--apps N\` (10,000), \`--only micro\|e2e\`, \`--filter TEXT\`, \`--no-doc\` |
+| \`npm run bench\` | builds, then \`node dist/bench/run.js\`: every \`bench/micro/*.bench.ts\`, then the end-to-end runs (input only, HTTP → syslog drain, syslog → HTTP drain, fan-out to 6, many apps, tail latency, memory) | \`--lines N\` (1,000,000), \`--apps N\` (10,000), \`--only micro\\|e2e\`, \`--filter TEXT\`, \`--no-doc\` |
 
 - The peer needs \`apt-get install -y rsyslog\`; the bench starts its own \`rsyslogd -n -f <tmp>/rsyslog.conf\`
   on a free 127.0.0.1 port and stops it by PID (never the system service).
@@ -112,20 +112,27 @@ export function writeSection(name: string, body: string, path: string = docPath)
   let doc = existsSync(path) ? readFileSync(path, 'utf8') : PREAMBLE;
   const aboutOpen = '<!-- bench:about -->';
   const aboutBlock = `${aboutOpen}\n${ABOUT.trimEnd()}\n<!-- /bench:about -->`;
-  const a0 = doc.indexOf(aboutOpen);
-  const a1 = doc.indexOf('<!-- /bench:about -->');
+  const a0 = markerAt(doc, aboutOpen);
+  const a1 = markerAt(doc, '<!-- /bench:about -->');
   if (a0 >= 0 && a1 > a0) doc = doc.slice(0, a0) + aboutBlock + doc.slice(a1 + '<!-- /bench:about -->'.length);
   else {
     // First section written: put "how" above every figure.
-    const first = doc.indexOf('<!-- bench:');
+    const first = doc.search(/^<!-- bench:/m);
     doc = first >= 0 ? `${doc.slice(0, first)}${aboutBlock}\n\n${doc.slice(first)}` : `${doc.trimEnd()}\n\n${aboutBlock}\n`;
   }
-  const a = doc.indexOf(open);
-  const b = doc.indexOf(close);
+  const a = markerAt(doc, open);
+  const b = markerAt(doc, close);
   if (a >= 0 && b > a) doc = doc.slice(0, a) + block + doc.slice(b + close.length);
   else doc = `${doc.trimEnd()}\n\n${block}\n`;
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, doc.endsWith('\n') ? doc : doc + '\n');
+}
+
+/** Where a marker starts a line (prose may quote markers mid-line); -1 when absent. */
+function markerAt(doc: string, marker: string): number {
+  if (doc.startsWith(marker)) return 0;
+  const i = doc.indexOf(`\n${marker}`);
+  return i < 0 ? -1 : i + 1;
 }
 
 /** The common head of a section: title, machine, date and the exact command that produced it. */

@@ -171,8 +171,8 @@ export class DrainManager implements Subscriber {
         const h = e.health.snapshot(e.buffer, e.drain?.inFlight() ?? 0);
         return [{ drain: e.record.id, kind: e.kind ?? 'unknown' }, f(e, h)];
       });
-    m.gauge('sluice_drain_delivered_messages', 'Messages a drain delivered since start (2xx, or written to the socket).', series((_e, h) => h.delivered));
-    m.gauge('sluice_drain_dropped_messages', 'Messages a drain lost since start (buffer overflow, refused, out of retries).', series((_e, h) => h.dropped));
+    m.counterFrom('sluice_drain_delivered_messages_total', 'Messages a drain delivered since start (2xx, or written to the socket).', series((_e, h) => h.delivered));
+    m.counterFrom('sluice_drain_dropped_messages_total', 'Messages a drain lost since start (buffer overflow, refused, out of retries).', series((_e, h) => h.dropped));
     m.gauge('sluice_drain_queued_messages', 'Messages waiting in a drain buffer or in flight.', series((_e, h) => h.queued));
     m.gauge('sluice_drain_consecutive_failures', 'Failed attempts since the last success.', series((_e, h) => h.consecutive_failures));
     m.gauge('sluice_drain_up', '1 when the drain is delivering, 0 when retrying or failing.', series((_e, h) => (h.state === 'delivering' ? 1 : 0)));

@@ -33,7 +33,16 @@ export class Metrics {
 
   /** A gauge read when scraped. */
   gauge(name: string, help: string, collect: () => Iterable<[Labels, number]> | number): void {
-    const f = this.family(name, help, 'gauge');
+    this.collected(name, help, 'gauge', collect);
+  }
+
+  /** A counter kept by its owner (a plain number field) and read when scraped: nothing on the hot path. */
+  counterFrom(name: string, help: string, collect: () => Iterable<[Labels, number]> | number): void {
+    this.collected(name, help, 'counter', collect);
+  }
+
+  private collected(name: string, help: string, type: Family['type'], collect: () => Iterable<[Labels, number]> | number): void {
+    const f = this.family(name, help, type);
     f.collect = () => {
       const v = collect();
       return typeof v === 'number' ? [[{}, v]] : v;
