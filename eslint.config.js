@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // node:test's test()/describe() return promises the runner itself awaits.
-    files: ['**/*.test.ts', 'test/**/*.ts'],
+    files: ['**/*.test.ts', '**/*.case.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
 );
