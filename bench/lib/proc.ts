@@ -169,10 +169,23 @@ export function startService(cmd: string, args: string[], opts: StartOptions): P
 /** SIGTERM by PID, SIGKILL after `graceMs`; resolves when the process has exited. */
 export async function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const pid = child.pid;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid, 'SIGTERM');
+  // It may have died already with its exit not yet seen: ESRCH then just means "done".
+  const signal = (sig: NodeJS.Signals): boolean => {
+    try {
+      process.kill(pid, sig);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!signal('SIGTERM')) {
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 500))]);
+    return;
+  }
   const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) signal('SIGKILL');
   }, graceMs);
   await exited;
   clearTimeout(timer);

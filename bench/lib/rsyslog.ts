@@ -52,8 +52,11 @@ export async function startRelay(sinkPort: number): Promise<Relay> {
   writeFileSync(confPath, config);
   const service = await startService(RSYSLOGD, ['-n', '-f', confPath, '-i', join(dir, 'rsyslogd.pid')], {});
   const stop = async (): Promise<void> => {
-    await service.stop();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await service.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
   try {
     await waitForPort('127.0.0.1', inputPort, 10_000);

@@ -74,8 +74,11 @@ export async function startSluice(): Promise<SluiceNode | string> {
     return { status: res.status, text, json };
   };
   const stop = async (): Promise<void> => {
-    await service.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await service.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   };
   return { service, pid: service.pid, httpPort, syslogPort, apiKey, api, stop };
 }
