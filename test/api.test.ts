@@ -73,6 +73,15 @@ describe('auth', () => {
     assert.equal((await call('GET', '/apps', undefined, 'nope')).status, 401);
   });
 
+  test('only version 3 of the Heroku media type is spoken (any 3.x variant)', async () => {
+    const get = (accept: string) => fetch(`${base}/apps`, { headers: { Authorization: `Bearer ${KEY}`, Accept: accept } });
+    assert.equal((await get('application/vnd.heroku+json; version=3.sdk')).status, 200);
+    assert.equal((await get('application/json')).status, 200);
+    const old = await get('application/vnd.heroku+json; version=2');
+    assert.equal(old.status, 406);
+    assert.equal(((await old.json()) as { id: string }).id, 'not_acceptable');
+  });
+
   test('Basic auth with the key as password is accepted', async () => {
     const res = await fetch(`${base}/apps`, { headers: { Authorization: `Basic ${Buffer.from(`:${KEY}`).toString('base64')}` } });
     assert.equal(res.status, 200);

@@ -54,6 +54,14 @@ export function buildApi(deps: ApiDeps, modules: RouteModule[], onError: (err: u
     const incoming = req.headers['request-id'];
     const rid = typeof incoming === 'string' && incoming.length <= 200 ? incoming.split(',')[0] : randomUUID();
     res.setHeader('Request-Id', rid);
+    const accept = req.headers.accept;
+    if (accept !== undefined && !acceptable(accept)) {
+      sendError(
+        res,
+        new SluiceError('not_acceptable', 'Set Accept: application/vnd.heroku+json; version=3 (or application/json) and try again.'),
+      );
+      return;
+    }
     try {
       fmw.lookup(req, res);
     } catch (err) {
@@ -61,6 +69,14 @@ export function buildApi(deps: ApiDeps, modules: RouteModule[], onError: (err: u
       sendError(res, err);
     }
   };
+}
+
+/** Only Heroku's v3 (any `3.x` variant) is spoken; other media types pass (streams, curl's wildcard). */
+function acceptable(accept: string): boolean {
+  const i = accept.indexOf('application/vnd.heroku+json');
+  if (i < 0) return true;
+  const m = /version=([^\s;,]+)/.exec(accept.slice(i));
+  return !m || m[1] === '3' || m[1].startsWith('3.');
 }
 
 function toSearchParams(q: Record<string, string | string[]>): URLSearchParams {
