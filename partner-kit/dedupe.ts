@@ -1,4 +1,5 @@
 // Remembers which batches were already taken, by `Logplex-Frame-Id`, so a retried batch counts once.
+import { ExpiringSet } from '../src/core/expiring-set.js';
 
 /**
  * A bounded set of (drain token, frame id) pairs with a time to live. Sluice retries a batch with
@@ -7,38 +8,21 @@
  * Bounded: past `maxEntries` the oldest ids are forgotten rather than memory growing.
  */
 export class FrameIdSet {
-  private seen = new Map<string, number>();
+  private readonly seen: ExpiringSet;
 
-  constructor(
-    private readonly ttlMs = 10 * 60_000,
-    private readonly maxEntries = 100_000,
-  ) {}
+  constructor(ttlMs = 10 * 60_000, maxEntries = 100_000) {
+    this.seen = new ExpiringSet(ttlMs, maxEntries);
+  }
 
   has(drainToken: string, frameId: string, now = Date.now()): boolean {
-    this.expire(now);
-    return this.seen.has(`${drainToken} ${frameId}`);
+    return this.seen.has(`${drainToken} ${frameId}`, now);
   }
 
   add(drainToken: string, frameId: string, now = Date.now()): void {
-    const key = `${drainToken} ${frameId}`;
-    this.seen.delete(key);
-    this.seen.set(key, now);
-    while (this.seen.size > this.maxEntries) {
-      const oldest = this.seen.keys().next().value;
-      if (oldest === undefined) break;
-      this.seen.delete(oldest);
-    }
+    this.seen.add(`${drainToken} ${frameId}`, now);
   }
 
   get size(): number {
     return this.seen.size;
-  }
-
-  private expire(now: number): void {
-    // Insertion order is arrival order: the oldest entries come first.
-    for (const [k, t] of this.seen) {
-      if (now - t < this.ttlMs) break;
-      this.seen.delete(k);
-    }
   }
 }

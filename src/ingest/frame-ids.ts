@@ -1,34 +1,20 @@
 // Remembers `Logplex-Frame-Id`s per token for 10 minutes so that a retried batch is stored once.
+import { ExpiringSet } from '../core/expiring-set.js';
 
 const TTL_MS = 10 * 60_000;
 
 export class FrameIdCache {
-  // Insertion order is arrival order, so the oldest entries are first: expiry walks from the front.
-  private seen = new Map<string, number>();
+  private readonly seen: ExpiringSet;
 
-  constructor(private readonly maxEntries = 200_000) {}
+  constructor(maxEntries = 200_000) {
+    this.seen = new ExpiringSet(TTL_MS, maxEntries);
+  }
 
   has(tokenId: string, frameId: string, now = Date.now()): boolean {
-    this.expire(now);
-    const t = this.seen.get(`${tokenId} ${frameId}`);
-    return t !== undefined && now - t < TTL_MS;
+    return this.seen.has(`${tokenId} ${frameId}`, now);
   }
 
   add(tokenId: string, frameId: string, now = Date.now()): void {
-    const key = `${tokenId} ${frameId}`;
-    this.seen.delete(key);
-    this.seen.set(key, now);
-    // Bounded: a flood of unique ids forgets the oldest rather than growing without limit.
-    if (this.seen.size > this.maxEntries) {
-      const oldest = this.seen.keys().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
-    }
-  }
-
-  private expire(now: number): void {
-    for (const [k, t] of this.seen) {
-      if (now - t < TTL_MS) break;
-      this.seen.delete(k);
-    }
+    this.seen.add(`${tokenId} ${frameId}`, now);
   }
 }
