@@ -11,6 +11,7 @@ import { Provisioner } from './addons/provisioning.js';
 import { addonServiceRoutes } from './api/addon-services.js';
 import { addonRoutes } from './api/addons.js';
 import { buildApi } from './api/app.js';
+import { consoleRoutes } from './api/console.js';
 import { apiKeyRoutes } from './api/api-keys.js';
 import { appRoutes } from './api/apps.js';
 import { Auth } from './api/auth.js';
@@ -25,6 +26,7 @@ import { DrainManager } from './drains/manager.js';
 import { partnerRoutes } from './api/partner.js';
 import { SqliteHistory } from './history/sqlite-history.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
+import { createRouterLogSocket, routerLogEvents } from './ingest/router-log.js';
 import { createSyslogTcpServer, createSyslogTlsServer } from './ingest/syslog-stream.js';
 import { createSyslogUdpSocket } from './ingest/syslog-udp.js';
 import { Router } from './router/router.js';
@@ -62,6 +64,10 @@ export interface ServeOptions {
   drainOptions?: Partial<DrainOptions>;
   /** Per-attempt timeout of calls to add-on partners (SPEC §6.2: 25 s). */
   addonTimeoutMs?: number;
+  /** UDP port for router (nginx) logs; off when absent (`--router-port`). */
+  routerPort?: number;
+  /** The shared secret every router line starts with; required with `routerPort`. */
+  routerSecret?: string;
   /** Told about unexpected internal errors (never about client mistakes). */
   log?: (msg: string) => void;
 }
@@ -70,6 +76,7 @@ export interface RunningServer {
   httpPort: number;
   syslogPort: number;
   syslogTlsPort?: number;
+  routerPort?: number;
   /** Set only on the start that generated the admin key: print it once, it is not stored. */
   generatedApiKey?: string;
   stop(): Promise<void>;
@@ -133,7 +140,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const note = (id: string, text: string): void => router.publish(id, platformLine('api', text));
     for (const a of store.listAddons(appId)) await addons.remove(a, true, note);
   };
-  const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes], (err) =>
+  const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
     log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
   const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes });
@@ -160,17 +167,29 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         })
       : undefined;
 
+  if (opts.routerPort !== undefined && !opts.routerSecret) throw new Error('the router log port needs a router secret');
+  const routerUdp =
+    opts.routerPort !== undefined && opts.routerSecret
+      ? createRouterLogSocket(router, store, routerLogEvents(metrics), { secret: opts.routerSecret, maxMessageBytes: opts.maxMessageBytes })
+      : undefined;
+
   const streamSockets = [track(tcp), ...(tlsServer ? [track(tlsServer)] : [])];
   const httpPort = await listen(httpServer, opts.httpPort, opts.host);
   const syslogPort = await listen(tcp, opts.syslogPort, opts.host);
   await bindUdp(udp, syslogPort, opts.host);
   const syslogTlsPort = tlsServer ? await listen(tlsServer, opts.syslogTlsPort ?? 0, opts.host) : undefined;
+  let routerPort: number | undefined;
+  if (routerUdp) {
+    await bindUdp(routerUdp, opts.routerPort ?? 0, opts.host);
+    routerPort = routerUdp.address().port;
+  }
   deps.config.publicUrl = (opts.publicUrl ?? `http://127.0.0.1:${httpPort}`).replace(/\/+$/, '');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       // Input first, so nothing new arrives while buffers are flushed and the database closed.
+      routerUdp?.close();
       const closing = Promise.all([close(httpServer), close(tcp), tlsServer ? close(tlsServer) : undefined]);
       for (const set of streamSockets) for (const s of set) s.destroySoon();
       await closing;
@@ -184,7 +203,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       db.close();
     })());
 
-  return { httpPort, syslogPort, syslogTlsPort, generatedApiKey, stop };
+  return { httpPort, syslogPort, syslogTlsPort, routerPort, generatedApiKey, stop };
 }
 
 /** With SLUICE_API_KEY set nothing is stored; otherwise an admin key is made once and only its hash kept. */

@@ -7,11 +7,15 @@ import { appCommands } from './apps.js';
 import { CliError } from './client.js';
 import { drainCommands } from './drains.js';
 import { logsCommand } from './logs.js';
+import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
+import { shipCommand } from './ship.js';
 
 const program = new Command('sluice')
   .description('Sluice, a log router: history, live tails and drains for every app')
   .version(VERSION)
+  // `sluice run -a APP node app.js --port 5000`: options after the command belong to the command.
+  .enablePositionalOptions()
   .addHelpText('after', '\nThe API commands read SLUICE_URL and SLUICE_API_KEY, or the file written by `sluice login`.');
 
 program.addCommand(serveCommand());
@@ -19,6 +23,8 @@ for (const c of appCommands()) program.addCommand(c);
 program.addCommand(logsCommand());
 for (const c of addonCommands()) program.addCommand(c);
 for (const c of drainCommands()) program.addCommand(c);
+program.addCommand(runCommand());
+program.addCommand(shipCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError) process.stderr.write(` ▸    ${err.message}\n`);

@@ -15,6 +15,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--http-port <port>', 'API, POST /logs, sessions, /healthz, /metrics; 0 picks a free port').env('SLUICE_HTTP_PORT').default(8601).argParser(int('--http-port')))
     .addOption(new Option('--syslog-port <port>', 'syslog input, TCP and UDP').env('SLUICE_SYSLOG_PORT').default(6001).argParser(int('--syslog-port')))
     .addOption(new Option('--syslog-tls-port <port>', 'syslog over TLS input (needs --tls-cert and --tls-key)').env('SLUICE_SYSLOG_TLS_PORT').argParser(int('--syslog-tls-port')))
+    .addOption(new Option('--router-port <port>', 'UDP port for router (nginx access_log syslog:) lines; off by default, needs --router-secret').env('SLUICE_ROUTER_PORT').argParser(int('--router-port')))
+    .addOption(new Option('--router-secret <secret>', 'shared secret that starts every router line (16+ characters: letters, digits, - _ . ~)').env('SLUICE_ROUTER_SECRET'))
     .addOption(new Option('--tls-cert <file>', 'PEM certificate for syslog TLS input').env('SLUICE_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key for syslog TLS input').env('SLUICE_TLS_KEY'))
     .addOption(new Option('--data-dir <dir>', 'SQLite database and on-disk buffers').env('SLUICE_DATA_DIR').default('./.sluice'))
@@ -36,7 +38,7 @@ Environment:
   Every flag also reads SLUICE_<FLAG> (e.g. --http-port ⇔ SLUICE_HTTP_PORT).
 
 When ready it prints one machine-readable line:
-  sluice listening http=<port> syslog=<port> [syslog-tls=<port>]`,
+  sluice listening http=<port> syslog=<port> [syslog-tls=<port>] [router=<port>]`,
     )
     .action(async (o: Record<string, string | number | undefined>) => {
       if (o.redisUrl) {
@@ -45,6 +47,15 @@ When ready it prints one machine-readable line:
       }
       if (o.syslogTlsPort !== undefined && (!o.tlsCert || !o.tlsKey)) {
         process.stderr.write('sluice: --syslog-tls-port needs --tls-cert and --tls-key.\n');
+        process.exit(2);
+      }
+      if (o.routerPort !== undefined && !o.routerSecret) {
+        process.stderr.write('sluice: --router-port needs --router-secret (or SLUICE_ROUTER_SECRET).\n');
+        process.exit(2);
+      }
+      if (o.routerSecret !== undefined && !/^[A-Za-z0-9._~-]{16,}$/.test(String(o.routerSecret))) {
+        // Said without the value: it is a secret.
+        process.stderr.write('sluice: --router-secret must be at least 16 characters of letters, digits, - _ . ~ (it goes into an nginx log_format).\n');
         process.exit(2);
       }
       const server = await startServer({
@@ -64,6 +75,8 @@ When ready it prints one machine-readable line:
         drainBuffer: Math.max(1, Number(o.drainBuffer)),
         drainCaFile: o.drainCaFile as string | undefined,
         addonTimeoutMs: Number(o.addonTimeoutMs),
+        routerPort: o.routerPort === undefined ? undefined : Number(o.routerPort),
+        routerSecret: o.routerSecret as string | undefined,
       });
       if (server.generatedApiKey) {
         process.stderr.write(
@@ -72,7 +85,8 @@ When ready it prints one machine-readable line:
         );
       }
       const tls = server.syslogTlsPort === undefined ? '' : ` syslog-tls=${server.syslogTlsPort}`;
-      process.stdout.write(`sluice listening http=${server.httpPort} syslog=${server.syslogPort}${tls}\n`);
+      const routerLog = server.routerPort === undefined ? '' : ` router=${server.routerPort}`;
+      process.stdout.write(`sluice listening http=${server.httpPort} syslog=${server.syslogPort}${tls}${routerLog}\n`);
 
       let signals = 0;
       const shutdown = (): void => {

@@ -54,6 +54,8 @@ export interface ReadLogsOptions {
 export interface Sluice {
   httpPort: number;
   syslogPort: number;
+  /** The router (nginx) log UDP port, when started with `--router-port`. */
+  routerPort?: number;
   /** `http://127.0.0.1:<httpPort>` */
   url: string;
   apiKey: string;
@@ -258,7 +260,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   };
   proc.stderr!.on('data', append);
 
-  const ports = await new Promise<{ http: number; syslog: number }>((resolve, reject) => {
+  const ports = await new Promise<{ http: number; syslog: number; router?: number }>((resolve, reject) => {
     let buf = '';
     const fail = (msg: string): void => {
       cleanup();
@@ -269,10 +271,10 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     const onData = (chunk: Buffer): void => {
       append(chunk);
       buf += chunk.toString('utf8');
-      const m = /^sluice listening http=(\d+) syslog=(\d+)(?: syslog-tls=(\d+))?\s*$/m.exec(buf);
+      const m = /^sluice listening http=(\d+) syslog=(\d+)(?: syslog-tls=(\d+))?(?: router=(\d+))?\s*$/m.exec(buf);
       if (m) {
         cleanup();
-        resolve({ http: Number(m[1]), syslog: Number(m[2]) });
+        resolve({ http: Number(m[1]), syslog: Number(m[2]), router: m[4] ? Number(m[4]) : undefined });
       }
     };
     const onExit = (code: number | null, sig: string | null): void =>
@@ -372,6 +374,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   return {
     httpPort: ports.http,
     syslogPort: ports.syslog,
+    routerPort: ports.router,
     url,
     apiKey,
     dataDir,
