@@ -1,5 +1,6 @@
 // One POST /logs of one batch over a keep-alive undici Client; says whether to retry. No timers
 // of its own beyond the request timeout, no retry loop (that is the shipper's).
+import { describeError, parseRetryAfter } from '../core/backoff.js';
 import { Client } from 'undici';
 import { VERSION } from '../core/version.js';
 import type { Batch } from './queue.js';
@@ -75,25 +76,15 @@ export class Sender {
       if (s >= 200 && s < 300) return { kind: 'delivered' };
       const reason = `HTTP ${s}${text ? `: ${text}` : ''}`;
       if (s === 408 || s === 429 || s >= 500) {
-        const ra = res.headers['retry-after'];
-        const secs = typeof ra === 'string' && /^\d+$/.test(ra) ? Number(ra) : undefined;
-        return { kind: 'retry', reason, retryAfterMs: secs === undefined ? undefined : secs * 1000 };
+        return { kind: 'retry', reason, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
       }
       return { kind: 'rejected', reason };
     } catch (err) {
-      return { kind: 'retry', reason: describe(err) };
+      return { kind: 'retry', reason: describeError(err) };
     }
   }
 
   async close(): Promise<void> {
     await this.client.destroy().catch(() => undefined);
   }
-}
-
-/** A network error's code and message; never a URL (it could carry the token). */
-function describe(err: unknown): string {
-  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | undefined;
-  const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
-  const msg = typeof e?.message === 'string' ? e.message.replace(/\/\/[^/@\s]*@/g, '//').slice(0, 160) : String(err);
-  return code && !msg.includes(code) ? `${code}: ${msg}` : msg;
 }

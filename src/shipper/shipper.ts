@@ -2,6 +2,7 @@
 // retries with backoff, losses reported as L12/L13. Shared by `sluice run`, `sluice ship` and
 // the pino transport. The pure parts are queue.ts (buffer, batches, loss counts), encoder.ts
 // (messages, splitting) and line-splitter.ts; this file owns the timers and the sending.
+import { backoffDelay } from '../core/backoff.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_LINE_BYTES, PRI_STDERR, PRI_STDOUT, encodeMessage, isValidDyno, microTime, splitLine } from './encoder.js';
 import { ShipQueue, type Batch, type LossCounters } from './queue.js';
@@ -167,8 +168,10 @@ export class Shipper {
       if (out.kind === 'rejected' || attempt >= this.o.attempts || signal.aborted) {
         return { ok: false, reason: signal.aborted ? 'closing before they could be delivered' : out.reason };
       }
-      const exp = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** (attempt - 1));
-      const delayMs = out.retryAfterMs !== undefined ? Math.min(out.retryAfterMs, 30_000) : Math.round(exp / 2 + (Math.random() * exp) / 2);
+      const delayMs =
+        out.retryAfterMs !== undefined
+          ? Math.min(out.retryAfterMs, 30_000)
+          : backoffDelay(attempt, this.o.retryBaseMs, this.o.retryMaxMs);
       this.opts.onEvent?.({ kind: 'retry', attempt, reason: out.reason, delayMs });
       try {
         await sleep(delayMs, undefined, { signal });
