@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runMicro, blackhole, type MicroBench, type MicroResult } from './micro/harness.js';
-import { sluiceInputOnly, sluiceManyApps, sluiceMemory, sluicePipeline, sluiceTailLatency } from './lib/scenarios.js';
+import { PACED_RATES, sluiceInputOnly, sluiceManyApps, sluiceMemory, sluiceOverload, sluicePacedMax, sluicePipeline, sluiceTailLatency, type PipelineOptions } from './lib/scenarios.js';
 import { formatNumber, invokedAs, linesPerSec, resultsTable, sectionHead, writeSection, type RunResult } from './lib/report.js';
 import { LINE_BYTES } from './lib/loadgen.js';
 
@@ -14,7 +14,7 @@ const { values } = parseArgs({
     lines: { type: 'string', default: '1000000' },
     apps: { type: 'string', default: '10000' },
     only: { type: 'string' }, // "micro" or "e2e"
-    filter: { type: 'string' }, // substring of micro-benchmark names
+    filter: { type: 'string' }, // substring of micro-benchmark names and end-to-end run labels
     'no-doc': { type: 'boolean', default: false },
   },
 });
@@ -64,6 +64,7 @@ ${rows.join('\n')}
 if (values.only !== 'micro') {
   const e2e: RunResult[] = [];
   const add = async (label: string, run: () => Promise<RunResult | RunResult[]>): Promise<void> => {
+    if (values.filter && !label.includes(values.filter)) return;
     // A run that throws is reported, not fatal: the other runs' figures are still worth having.
     const rs = await run().catch((err: unknown): RunResult => ({ name: label, unavailable: `failed: ${(err as Error).message ?? String(err)}` }));
     for (const r of Array.isArray(rs) ? rs : [rs]) {
@@ -73,12 +74,23 @@ if (values.only !== 'micro') {
   };
   await add('input only: HTTP', () => sluiceInputOnly('http', lines));
   await add('input only: syslog TCP', () => sluiceInputOnly('syslog-tcp', lines));
-  await add('1. HTTP → syslog drain', () => sluicePipeline({ name: '1. POST /logs ×500 → 1 app → syslog TCP drain', lines, input: 'http', drain: 'syslog' }));
-  await add('2. syslog → HTTP drain', () => sluicePipeline({ name: '2. syslog TCP → 1 app → HTTP drain', lines, input: 'syslog-tcp', drain: 'http' }));
-  await add('3. fan-out', () => sluicePipeline({ name: '3. fan-out: 1 app → 6 syslog drains', lines, input: 'syslog-tcp', drain: 'syslog', drains: 6 }));
+  // A drain run that loses lines flat out is followed by the paced search for the highest rate it
+  // delivers without loss (a run with no loss flat out needs none: that rate is its answer).
+  const drainRun = async (label: string, o: PipelineOptions): Promise<void> => {
+    await add(label, () => sluicePipeline(o));
+    const flat = e2e[e2e.length - 1];
+    if (flat?.name === o.name && flat.lost && !flat.unavailable) {
+      await add(`${label} (paced)`, () => sluicePacedMax(o, PACED_RATES, 2));
+    }
+  };
+  await drainRun('1. HTTP → syslog drain', { name: '1. POST /logs ×500 → 1 app → syslog TCP drain', lines, input: 'http', drain: 'syslog' });
+  await drainRun('1b. syslog → syslog drain', { name: '1b. syslog TCP → 1 app → syslog TCP drain', lines, input: 'syslog-tcp', drain: 'syslog' });
+  await drainRun('2. syslog → HTTP drain', { name: '2. syslog TCP → 1 app → HTTP drain', lines, input: 'syslog-tcp', drain: 'http' });
+  await drainRun('3. fan-out', { name: '3. fan-out: 1 app → 6 syslog drains', lines, input: 'syslog-tcp', drain: 'syslog', drains: 6 });
   await add('4. many apps', () => sluiceManyApps(apps, lines));
   await add('5. tail latency', () => sluiceTailLatency([1_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000], 2));
   await add('6. memory', () => sluiceMemory(Math.min(apps, 1_000), Math.min(lines, 200_000)));
+  await add('7. overload', () => sluiceOverload(1_000, 2_000));
   const table = resultsTable(e2e);
   console.log('\n' + table);
   if (writeDoc) {
@@ -91,6 +103,11 @@ CPU% and peak RSS are Sluice's own (/proc/<pid>/stat, VmHWM); "bench CPU%" is th
 sinks together. Latency is input → open tail from a send timestamp inside each line. Behind a
 drain, lines/s counts lines that arrived; a run ends when the sinks have everything or have seen
 nothing new for 2 s, and "lost" counts what never came (drain buffers are bounded, drop-oldest).
+A drain run that loses lines flat out is followed by its paced search: the same pipeline on a
+fresh node, fed at rising rates (2 s each, paced in 1 ms steps) until a rate loses a line; its
+last row gives the highest rate delivered without loss. "Overload" points 1,000 apps' drains at a
+port where nothing listens and sends every app 2,000 lines: every line must still be routed,
+the drops counted (they reach each drain as L10), and peak RSS stay under 1 GiB.
 Runs that Sluice cannot do yet say why instead of giving a figure.
 
 ${table}

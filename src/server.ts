@@ -24,13 +24,16 @@ import { logDrainRoutes } from './api/log-drains.js';
 import type { DrainOptions } from './drains/contract.js';
 import { DrainManager } from './drains/manager.js';
 import { partnerRoutes } from './api/partner.js';
+import type { ClusterParts } from './cluster/node.js';
+import type { History } from './history/contract.js';
 import { SqliteHistory } from './history/sqlite-history.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
 import { createRouterLogSocket, routerLogEvents } from './ingest/router-log.js';
 import { createSyslogTcpServer, createSyslogTlsServer } from './ingest/syslog-stream.js';
 import { createSyslogUdpSocket } from './ingest/syslog-udp.js';
 import { Router } from './router/router.js';
-import { openDatabase } from './store/sqlite-db.js';
+import type { ConfigStore } from './store/contract.js';
+import { openDatabase, type Db } from './store/sqlite-db.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { TailHub } from './tail/hub.js';
 import { SessionRegistry } from './tail/sessions.js';
@@ -45,6 +48,8 @@ export interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   dataDir: string;
+  /** Cluster mode (SPEC §9): configuration, history, tails and sessions shared through this Redis. */
+  redisUrl?: string;
   publicUrl?: string;
   /** The admin key from SLUICE_API_KEY; when absent one is generated on first start. */
   apiKey?: string;
@@ -84,15 +89,16 @@ export interface RunningServer {
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const db = openDatabase(opts.dataDir);
-  const store = new SqliteStore(db);
-  const history = new SqliteHistory(db, {
-    onError: (err) => log(`sluice: history write failed (reads still served from memory): ${String(err)}`),
-  });
+  const parts: Parts = opts.redisUrl
+    ? // Loaded only in cluster mode: the embedded node never loads the Redis client.
+      await (await import('./cluster/node.js')).clusterParts(opts.redisUrl, log)
+    : embeddedParts(opts.dataDir, log);
+  const { store, history, hub, sessions, cluster, db } = parts;
   const router = new Router(store, { linesPerSecond: opts.rateLimit ?? 0 });
-  const hub = new TailHub();
   router.subscribe(history);
   router.subscribe(hub);
+  // Lines routed here also go to tails on other nodes (only for apps someone tails there).
+  if (cluster) router.subscribe(cluster.bus);
   const metrics = new Metrics();
   // L14 and other lines about a drain go to the app's history and tails, not to its drains.
   const drains = new DrainManager(store, {
@@ -102,17 +108,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     appLog: (appId, line) => {
       history.deliver(appId, line);
       hub.deliver(appId, line);
+      cluster?.bus.deliver(appId, line);
     },
     metrics,
   }).start();
   router.subscribe(drains);
-  const sessions = new SessionRegistry();
   const events = ingestEvents(metrics);
   metrics.gauge('sluice_apps', 'Apps configured.', () => store.listApps().length);
   metrics.gauge('sluice_tail_sessions', 'Open tail sessions on this node.', () => hub.count);
   metrics.counterFrom('sluice_lines_routed_total', 'Lines routed since start.', () => router.routed);
   metrics.counterFrom('sluice_syslog_lines_rate_limited_total', 'Syslog lines dropped by the per-app rate limit since start.', () => router.rateLimited);
   metrics.counterFrom('sluice_syslog_lines_unknown_token_total', 'Syslog lines dropped for an unknown token since start.', () => router.unknownToken);
+  if (cluster) {
+    const { bus, history: h } = cluster;
+    metrics.counterFrom('sluice_cluster_history_dropped_total', 'Lines that never reached Redis history (queue full while Redis was unreachable).', () => h.dropped);
+    metrics.counterFrom('sluice_cluster_tail_lines_published_total', 'Lines published to tails on other nodes.', () => bus.published);
+    metrics.counterFrom('sluice_cluster_tail_lines_received_total', "Lines received from other nodes for this node's tails.", () => bus.received);
+  }
 
   const generatedApiKey = await ensureAdminKey(store, opts.apiKey);
   const auth = new Auth(store, opts.apiKey);
@@ -196,23 +208,43 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       udp.close();
       // Then drains get up to 10 s to deliver what their buffers hold (SPEC §8).
       await drains.stop(10_000);
+      await cluster?.bus.close();
       sessions.close();
       router.limiter.close();
       await history.close();
       await store.close();
-      db.close();
+      db?.close();
+      await cluster?.redis.close();
     })());
 
   return { httpPort, syslogPort, syslogTlsPort, routerPort, generatedApiKey, stop };
 }
 
 /** With SLUICE_API_KEY set nothing is stored; otherwise an admin key is made once and only its hash kept. */
-async function ensureAdminKey(store: SqliteStore, envKey: string | undefined): Promise<string | undefined> {
+async function ensureAdminKey(store: ConfigStore, envKey: string | undefined): Promise<string | undefined> {
   if (envKey !== undefined) return undefined;
   if (store.listApiKeys().some((k) => k.admin)) return undefined;
   const key = `sk_${newSecret()}`;
   await store.putApiKey({ id: newId(), name: 'admin', hash: hashSecret(key), admin: true, app_ids: [], created_at: new Date().toISOString() });
   return key;
+}
+
+interface Parts {
+  store: ConfigStore;
+  history: History;
+  hub: TailHub;
+  sessions: SessionRegistry;
+  db?: Db;
+  cluster?: ClusterParts['cluster'];
+}
+
+/** The embedded default: configuration and history in SQLite under the data directory. */
+function embeddedParts(dataDir: string, log: (m: string) => void): Parts {
+  const db = openDatabase(dataDir);
+  const history = new SqliteHistory(db, {
+    onError: (err) => log(`sluice: history write failed (reads still served from memory): ${String(err)}`),
+  });
+  return { store: new SqliteStore(db), history, hub: new TailHub(), sessions: new SessionRegistry(), db };
 }
 
 function listen(server: net.Server, port: number, host: string): Promise<number> {

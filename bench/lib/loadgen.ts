@@ -238,11 +238,15 @@ function post(agent: http.Agent, host: string, port: number, body: Buffer, heade
   });
 }
 
-/** How many lines may go now to stay on `rate`; sleeps a tick when the budget is spent. */
+/**
+ * How many lines may go now to stay on `rate`; sleeps when the budget is spent. The sleep is
+ * 1 ms (a timer's floor), so a paced sender releases at most ~1 ms of lines at once, as a busy
+ * producer would, rather than 5 ms bursts that would test burst absorption instead of rate.
+ */
 async function paceBudget(rate: number, startedAt: number, sent: number): Promise<number> {
   const allowed = Math.floor(((performance.now() - startedAt) / 1000) * rate) - sent;
   if (allowed > 0) return allowed;
-  await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 1));
   return 0;
 }
 

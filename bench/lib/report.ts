@@ -89,14 +89,16 @@ const ABOUT = `## How these figures are made
 
 | command | what it runs | flags |
 |---|---|---|
-| \`npm run bench:peers\` | builds, then \`node dist/bench/peers.js\`: the TCP → TCP relay through rsyslog and Sluice, alternating, and the ratio; Sluice input-only runs | \`--lines N\` (1,000,000), \`--rounds N\` (3), \`--no-doc\` |
-| \`npm run bench\` | builds, then \`node dist/bench/run.js\`: every \`bench/micro/*.bench.ts\`, then the end-to-end runs (input only, HTTP → syslog drain, syslog → HTTP drain, fan-out to 6, many apps, tail latency, memory) | \`--lines N\` (1,000,000), \`--apps N\` (10,000), \`--only micro\\|e2e\`, \`--filter TEXT\`, \`--no-doc\` |
+| \`npm run bench:peers\` | builds, then \`node dist/bench/peers.js\`: the TCP → TCP relay through rsyslog, and workload 1 through Sluice with syslog TCP and with POST /logs input, alternating, and the ratios; paced searches for runs that lose lines; Sluice input-only runs | \`--lines N\` (1,000,000), \`--rounds N\` (3), \`--no-doc\` |
+| \`npm run bench\` | builds, then \`node dist/bench/run.js\`: every \`bench/micro/*.bench.ts\`, then the end-to-end runs (input only, HTTP → syslog drain, syslog → syslog drain, syslog → HTTP drain, fan-out to 6, each with a paced search when it loses lines flat out; many apps, tail latency, memory, overload with 1,000 drains down) | \`--lines N\` (1,000,000), \`--apps N\` (10,000), \`--only micro\\|e2e\`, \`--filter TEXT\` (micro names and e2e labels; use with \`--no-doc\`), \`--no-doc\` |
 
 - The peer needs \`apt-get install -y rsyslog\`; the bench starts its own \`rsyslogd -n -f <tmp>/rsyslog.conf\`
   on a free 127.0.0.1 port and stops it by PID (never the system service).
 - Lines: \`<LEN> <190>1 2026-01-01T00:00:00.000000+00:00 bench <token> web.1 - - seq=<10 digits> t=<µs since epoch> xxx…\`,
   the message padded to exactly 200 bytes; \`seq\` and \`t\` let sinks check order and measure latency.
-- \`SLUICE_BENCH_CLI=/path/to/main.js\` benchmarks another build of Sluice.
+- \`SLUICE_BENCH_CLI=/path/to/main.js\` benchmarks another build of Sluice;
+  \`SLUICE_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"\` starts every Sluice under test
+  with those node flags (one profile per thread: the main thread's is the largest).
 - The machine is shared: each section records the load average when it started, and figures
   should be compared within one section (ideally as the ratios printed there), not across runs.
 `;

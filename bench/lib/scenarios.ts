@@ -6,9 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { LineFactory, nowMicros, sendHttp, sendTcp, type SendResult } from './loadgen.js';
 import { HttpSink, TcpSink } from './sinks.js';
-import { CpuMeter, SelfCpuMeter, memory } from './proc.js';
+import { CpuMeter, SelfCpuMeter, freePort, memory } from './proc.js';
 import { startRelay, rsyslogVersion } from './rsyslog.js';
-import { addDrain, createApp, failure, linesCounter, startSluice, waitForCounter, waitForLastLine, type SluiceNode } from './sluice.js';
+import { addDrain, createApp, failure, linesCounter, metricSum, startSluice, waitForCounter, waitForLastLine, type SluiceNode } from './sluice.js';
 import type { RunResult } from './report.js';
 
 /** Lines sent (and waited for) before measuring, so JITs, queues and connections are warm. */
@@ -123,42 +123,117 @@ export interface PipelineOptions {
   drains?: number;
 }
 
-/** Sluice input → one app → N drains, each drain a counting sink: scenarios 1–3 and the peer workload. */
-export async function sluicePipeline(opts: PipelineOptions): Promise<RunResult> {
-  const { name, lines } = opts;
+/** Input rates tried, lowest first, by the paced searches (lines/s). */
+export const PACED_RATES = [50_000, 100_000, 150_000, 200_000, 250_000, 270_000, 300_000, 350_000, 400_000, 500_000, 600_000, 700_000, 800_000];
+
+interface Pipeline {
+  node: SluiceNode;
+  sinks: (TcpSink | HttpSink)[];
+  /** Sends `n` lines (paced at `rate` when given) and waits until every sink has them or goes quiet. */
+  drive: (n: number, firstSeq: number, rate?: number) => Promise<Driven>;
+  close: () => Promise<void>;
+}
+
+/** Sluice with one app and `opts.drains` drains, each to its own counting sink; a reason string when that cannot be had. */
+async function pipeline(opts: PipelineOptions): Promise<Pipeline | string> {
   const setup = await sluiceWithApp();
-  if (typeof setup === 'string') return { name, unavailable: setup };
+  if (typeof setup === 'string') return setup;
   const { node, token } = setup;
   const sinks: (TcpSink | HttpSink)[] = [];
+  const close = async (): Promise<void> => {
+    for (const s of sinks) await s.close();
+    await node.stop();
+  };
   try {
     for (let i = 0; i < (opts.drains ?? 1); i++) {
       const sink = opts.drain === 'syslog' ? await TcpSink.start() : await HttpSink.start();
       sinks.push(sink);
       const url = opts.drain === 'syslog' ? `syslog://127.0.0.1:${sink.port}` : `http://127.0.0.1:${sink.port}/logs`;
       const ok = await addDrain(node, 'bench', url);
-      if (ok !== true) return { name, unavailable: ok };
+      if (ok !== true) {
+        await close();
+        return ok;
+      }
     }
-    const factory = new LineFactory({ appName: token });
-    // Fan-out: wait until every sink has every line; lines/s counts input lines.
-    const drive = async (n: number, firstSeq: number): Promise<Driven> => {
-      const base = sinks.map((s) => s.count);
-      const send =
-        opts.input === 'http'
-          ? await sendHttp({ host: '127.0.0.1', port: node.httpPort, factory, lines: n, firstSeq, token, deadlineMs: deadlineFor(n) })
-          : await sendTcp({ host: '127.0.0.1', port: node.syslogPort, factory, lines: n, firstSeq, deadlineMs: deadlineFor(n) });
-      if (send.rejected > 0) return { send, doneAt: `${send.rejected} POSTs rejected, e.g. ${send.rejections[0] ?? ''}` };
-      return settleAll(sinks, base, n, send);
-    };
-    const warm = await drive(WARMUP_LINES, 0);
-    if (typeof warm.doneAt === 'string') return { name, unavailable: `warm-up failed: ${warm.doneAt}` };
-    const m = await measure(node.pid, lines, () => drive(lines, WARMUP_LINES));
-    return { name, ...m, note: lossNote(m, lines, sinks.length > 1 ? `${sinks.length} drains; lines and lost are per drain` : '') };
   } catch (err) {
-    return { name, unavailable: await failure(node, err) };
-  } finally {
-    for (const s of sinks) await s.close();
-    await node.stop();
+    const why = await failure(node, err);
+    await close();
+    return why;
   }
+  const factory = new LineFactory({ appName: token });
+  // Fan-out: wait until every sink has every line; lines/s counts input lines.
+  const drive = async (n: number, firstSeq: number, rate?: number): Promise<Driven> => {
+    const base = sinks.map((s) => s.count);
+    const deadlineMs = deadlineFor(n) + (rate ? (n / rate) * 1000 : 0);
+    const send =
+      opts.input === 'http'
+        ? await sendHttp({ host: '127.0.0.1', port: node.httpPort, factory, lines: n, firstSeq, token, rate, deadlineMs })
+        : await sendTcp({ host: '127.0.0.1', port: node.syslogPort, factory, lines: n, firstSeq, rate, deadlineMs });
+    if (send.rejected > 0) return { send, doneAt: `${send.rejected} POSTs rejected, e.g. ${send.rejections[0] ?? ''}` };
+    return settleAll(sinks, base, n, send);
+  };
+  return { node, sinks, drive, close };
+}
+
+/** Sluice input → one app → N drains, each drain a counting sink: scenarios 1–3 and the peer workload. */
+export async function sluicePipeline(opts: PipelineOptions): Promise<RunResult> {
+  const { name, lines } = opts;
+  const p = await pipeline(opts);
+  if (typeof p === 'string') return { name, unavailable: p };
+  try {
+    const warm = await p.drive(WARMUP_LINES, 0);
+    if (typeof warm.doneAt === 'string') return { name, unavailable: `warm-up failed: ${warm.doneAt}` };
+    const m = await measure(p.node.pid, lines, () => p.drive(lines, WARMUP_LINES));
+    return { name, ...m, note: lossNote(m, lines, p.sinks.length > 1 ? `${p.sinks.length} drains; lines and lost are per drain` : '') };
+  } catch (err) {
+    return { name, unavailable: await failure(p.node, err) };
+  } finally {
+    await p.close();
+  }
+}
+
+/**
+ * The same pipeline driven at paced input rates, lowest first, `seconds` of lines each, on one
+ * fresh node: the highest rate at which every line reached every sink. Stops at the first rate
+ * with any loss (or whose input the sender could not sustain). One row per rate tried, then the
+ * answer; the flat-out row says what happens past it.
+ */
+export async function sluicePacedMax(opts: PipelineOptions, rates: number[], seconds: number): Promise<RunResult[]> {
+  const p = await pipeline(opts);
+  if (typeof p === 'string') return [{ name: `${opts.name}, paced`, unavailable: p }];
+  const rows: RunResult[] = [];
+  let best: number | undefined;
+  try {
+    const warm = await p.drive(WARMUP_LINES, 0);
+    if (typeof warm.doneAt === 'string') return [{ name: `${opts.name}, paced`, unavailable: `warm-up failed: ${warm.doneAt}` }];
+    let seq = WARMUP_LINES;
+    for (const rate of rates) {
+      const n = Math.round(rate * seconds);
+      const m = await measure(p.node.pid, n, () => p.drive(n, seq, rate));
+      seq += n;
+      const achieved = m.elapsedMs ? (n / m.elapsedMs) * 1000 : NaN;
+      // The sender paces to the rate; if it (or Sluice's input) fell more than 5% behind, the
+      // rate was not really offered and does not count.
+      const offered = achieved >= rate * 0.95;
+      const clean = !m.unavailable && !m.lost && offered;
+      rows.push({
+        name: `${opts.name} @ ${rate.toLocaleString('en-US')} lines/s paced`,
+        ...m,
+        note: lossNote(m, n, clean ? 'no loss' : offered ? '' : `input only reached ${Math.round(achieved).toLocaleString('en-US')} lines/s`),
+      });
+      if (!clean) break;
+      best = rate;
+    }
+  } catch (err) {
+    rows.push({ name: `${opts.name}, paced`, unavailable: await failure(p.node, err) });
+  } finally {
+    await p.close();
+  }
+  rows.push({
+    name: `${opts.name}: highest paced rate without loss`,
+    note: best !== undefined ? `${best.toLocaleString('en-US')} lines/s (${seconds} s at each rate; rates tried: ${rates.slice(0, rows.length).map((r) => r.toLocaleString('en-US')).join(', ')})` : `none of the rates tried (${rates[0].toLocaleString('en-US')} lines/s lost lines)`,
+  });
+  return rows;
 }
 
 /**
@@ -403,4 +478,55 @@ export async function sluiceMemory(count: number, overloadLines: number): Promis
     stalled.close();
     await node.stop();
   }
+}
+
+/**
+ * Overload: `drains` apps with one syslog drain each, all pointing at a port where nothing
+ * listens (connection refused, so every drain backs off and its buffer fills), then
+ * `linesPerApp` lines to every app over one TCP connection — enough to fill each app's history
+ * (1,500) and drain buffer (1,024). Input must keep being accepted (every line routed), the
+ * loss must be counted (sluice_drain_dropped_messages_total, reported as L10), and peak RSS
+ * must stay bounded.
+ */
+export async function sluiceOverload(drains: number, linesPerApp: number): Promise<RunResult> {
+  const name = `Sluice under overload: ${drains.toLocaleString('en-US')} drains, receivers down`;
+  const node = await startSluice();
+  if (typeof node === 'string') return { name, unavailable: node };
+  try {
+    const downPort = await freePort(); // free a moment ago, and nothing of ours listens there
+    const factories: LineFactory[] = [];
+    for (let i = 0; i < drains; i++) {
+      const created = await createApp(node, `down-${i}`);
+      if (typeof created === 'string') return { name, unavailable: created };
+      const ok = await addDrain(node, `down-${i}`, `syslog://127.0.0.1:${downPort}`);
+      if (ok !== true) return { name, unavailable: ok };
+      factories.push(new LineFactory({ appName: created.token }));
+    }
+    const before = await linesCounter(node);
+    if (before === null) return { name, unavailable: 'no lines counter in /metrics' };
+    const total = linesPerApp * drains;
+    const m = await measure(node.pid, total, async () => {
+      const send = await sendInterleaved(node.syslogPort, factories, linesPerApp);
+      const doneAt = await waitForCounter(node, before.metric, before.value + total, deadlineFor(total));
+      return { send, doneAt };
+    });
+    const dropped = (await metricSum(node, 'sluice_drain_dropped_messages_total')) ?? NaN;
+    const queued = (await metricSum(node, 'sluice_drain_queued_messages')) ?? NaN;
+    const rss = memory(node.pid);
+    return {
+      name,
+      ...m,
+      note:
+        `${linesPerApp.toLocaleString('en-US')} lines per app, all routed (done = /metrics ${before.metric}); drains dropped ` +
+        `${formatCount(dropped)} (counted for L10), ${formatCount(queued)} queued; RSS after ${rss.rssMb.toFixed(0)} MiB; peak RSS must stay under 1 GiB`,
+    };
+  } catch (err) {
+    return { name, unavailable: await failure(node, err) };
+  } finally {
+    await node.stop();
+  }
+}
+
+function formatCount(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '?';
 }

@@ -11,6 +11,12 @@ import { repoRoot } from './report.js';
 /** The entry point started as `sluice`; SLUICE_BENCH_CLI points the bench at another build. */
 export const CLI = process.env.SLUICE_BENCH_CLI ?? resolve(repoRoot, 'dist/src/cli/main.js');
 
+/**
+ * Extra node flags for the Sluice under test, split on spaces: `SLUICE_BENCH_NODE_FLAGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"` profiles every Sluice the bench starts (one .cpuprofile per process).
+ */
+export const NODE_FLAGS = (process.env.SLUICE_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 export interface ApiAnswer {
   status: number;
   text: string;
@@ -41,7 +47,7 @@ export async function startSluice(): Promise<SluiceNode | string> {
   const apiKey = randomBytes(24).toString('hex');
   let service: Service;
   try {
-    service = await startService(process.execPath, [CLI, ...SERVE_ARGS, dataDir], {
+    service = await startService(process.execPath, [...NODE_FLAGS, CLI, ...SERVE_ARGS, dataDir], {
       env: { ...process.env, SLUICE_API_KEY: apiKey },
       ready: /sluice listening http=(\d+) syslog=(\d+)/,
       timeoutMs: 15_000,
@@ -149,6 +155,19 @@ export async function linesCounter(node: SluiceNode): Promise<{ metric: string; 
     if (found) return { metric, value: sum };
   }
   return null;
+}
+
+/** The sum of a metric over all its label sets, from /metrics; null when absent. */
+export async function metricSum(node: SluiceNode, metric: string): Promise<number | null> {
+  const text = await readMetrics(node);
+  if (text === null) return null;
+  let sum = 0;
+  let found = false;
+  for (const m of text.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'gm'))) {
+    found = true;
+    sum += Number(m[1]);
+  }
+  return found ? sum : null;
 }
 
 /** Polls /metrics every 10 ms until the lines counter reaches `target`; performance.now() then, or why not. */

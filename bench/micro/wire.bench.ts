@@ -5,7 +5,8 @@ import { parseRfc3164 } from '../../src/wire/rfc3164.js';
 import { StreamFramer } from '../../src/wire/octet-stream.js';
 import { decodeLogplexBody } from '../../src/wire/logplex1.js';
 import { formatSessionLine } from '../../src/wire/session-text.js';
-import { formatHttpDrainMessage, formatSyslogDrainMessage } from '../../src/wire/drain-format.js';
+import { formatHttpDrainMessage, formatSyslogDrainMessage, octetFrame } from '../../src/wire/drain-format.js';
+import { FrameWriter, frameLayout } from '../../src/wire/frame-writer.js';
 import type { LogLine } from '../../src/core/log-line.js';
 import { LineFactory, LINE_BYTES } from '../lib/loadgen.js';
 import type { MicroBench } from './harness.js';
@@ -35,6 +36,17 @@ const framer = new StreamFramer({
   },
   malformed: () => {},
 });
+
+const DRAIN_TOKEN = 'd.00000000-0000-4000-8000-000000000000';
+const syslogLayout = frameLayout(` ${DRAIN_TOKEN} `, ' - - ');
+const CHUNK_LINES = 280; // frames of one 64 KiB syslog drain write
+// Distinct parsed lines, as a drain's buffer holds them (one line repeated would flatter the
+// string path: V8 would flatten its fields once and reuse them).
+const chunkLines: LogLine[] = [];
+for (let i = 0; i < CHUNK_LINES; i++) {
+  const r = parseRfc5424(factory.buildMessage(i).toString('utf8'));
+  if (r.ok) chunkLines.push({ ...r.value, source: 'app' });
+}
 
 export const benchmarks: MicroBench[] = [
   { name: 'wire/rfc5424: parseRfc5424 (string)', bytesPerCall: LINE_BYTES, fn: () => parseRfc5424(messageText) },
@@ -71,5 +83,27 @@ export const benchmarks: MicroBench[] = [
     name: 'wire/drain-format: formatSyslogDrainMessage + Buffer.from',
     bytesPerCall: LINE_BYTES,
     fn: () => Buffer.from(formatSyslogDrainMessage(line, 'd.00000000-0000-4000-8000-000000000000')),
+  },
+  // One 64 KiB syslog drain write, both ways: strings framed, joined and encoded (the encoder
+  // before FrameWriter), and FrameWriter writing each line's fields straight into one Buffer.
+  {
+    name: `drains/syslog: ${CHUNK_LINES} frames as strings, join, Buffer.from`,
+    opsPerCall: CHUNK_LINES,
+    bytesPerCall: CHUNK_LINES * LINE_BYTES,
+    fn: () => {
+      const parts: string[] = [];
+      for (const l of chunkLines) parts.push(octetFrame(formatSyslogDrainMessage(l, DRAIN_TOKEN)));
+      return Buffer.from(parts.join(''), 'utf8');
+    },
+  },
+  {
+    name: `wire/frame-writer: ${CHUNK_LINES} × FrameWriter.append (syslog layout)`,
+    opsPerCall: CHUNK_LINES,
+    bytesPerCall: CHUNK_LINES * LINE_BYTES,
+    fn: () => {
+      const w = new FrameWriter(64 * 1024);
+      for (const l of chunkLines) w.append(l, syslogLayout, Infinity);
+      return w.take();
+    },
   },
 ];

@@ -25,7 +25,7 @@ export const logSessionRoutes: RouteModule = (r) => {
   r.on('POST', '/apps/:app/log-sessions', async (ctx) => {
     const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
     const b = await body(ctx, CreateSession);
-    const s = ctx.deps.sessions.create({
+    const s = await ctx.deps.sessions.create({
       appId: app.id,
       // More than the history holds is answered with what it holds, as Heroku does.
       lines: Math.min(b.lines ?? 100, HISTORY_LINES),
@@ -43,7 +43,7 @@ export const logSessionRoutes: RouteModule = (r) => {
 
   // No API key here: the URL itself is the capability (the Heroku CLI sends no credentials).
   r.on('GET', '/sessions/:id', async (ctx) => {
-    const s = ctx.deps.sessions.open(ctx.params.id ?? '', ctx.query.get('secret') ?? '');
+    const s = await ctx.deps.sessions.open(ctx.params.id ?? '', ctx.query.get('secret') ?? '');
     if (!s || !ctx.deps.store.getApp(s.appId)) {
       throw new SluiceError('not_found', 'Log session not found or expired: sessions must be opened within 60 seconds.');
     }

@@ -10,7 +10,7 @@ const int = (name: string) => (v: string): number => {
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run a Sluice node (embedded SQLite store by default)')
+    .description('run a Sluice node (embedded SQLite store by default; with --redis-url, one node of a cluster)')
     .addOption(new Option('--host <address>', 'address to listen on').env('SLUICE_HOST').default('0.0.0.0'))
     .addOption(new Option('--http-port <port>', 'API, POST /logs, sessions, /healthz, /metrics; 0 picks a free port').env('SLUICE_HTTP_PORT').default(8601).argParser(int('--http-port')))
     .addOption(new Option('--syslog-port <port>', 'syslog input, TCP and UDP').env('SLUICE_SYSLOG_PORT').default(6001).argParser(int('--syslog-port')))
@@ -41,8 +41,8 @@ When ready it prints one machine-readable line:
   sluice listening http=<port> syslog=<port> [syslog-tls=<port>] [router=<port>]`,
     )
     .action(async (o: Record<string, string | number | undefined>) => {
-      if (o.redisUrl) {
-        process.stderr.write('sluice: cluster mode (--redis-url) is not available in this version yet.\n');
+      if (o.redisUrl !== undefined && !/^rediss?:\/\//.test(String(o.redisUrl))) {
+        process.stderr.write('sluice: --redis-url must start with redis:// or rediss://.\n');
         process.exit(2);
       }
       if (o.syslogTlsPort !== undefined && (!o.tlsCert || !o.tlsKey)) {
@@ -66,6 +66,7 @@ When ready it prints one machine-readable line:
         tlsCert: o.tlsCert as string | undefined,
         tlsKey: o.tlsKey as string | undefined,
         dataDir: String(o.dataDir),
+        redisUrl: (o.redisUrl as string | undefined) || undefined,
         publicUrl: o.publicUrl as string | undefined,
         apiKey: process.env.SLUICE_API_KEY || undefined,
         maxBodyBytes: Number(o.maxBodyBytes),

@@ -51,6 +51,21 @@ export class Ring<T> {
     return out;
   }
 
+  /**
+   * Replaces each of the newest `n` entries by `f(entry)`, in place, and returns the new values
+   * oldest first. Lets an owner keep a cheap form on the hot path and convert it later, in bulk.
+   */
+  mapLast(n: number, f: (item: T) => T): T[] {
+    const k = Math.max(0, Math.min(n, this.size));
+    const out = new Array<T>(k);
+    const start = this.head + this.size - k;
+    for (let i = 0; i < k; i++) {
+      const idx = (start + i) % this.capacity;
+      out[i] = this.buf[idx] = f(this.buf[idx] as T);
+    }
+    return out;
+  }
+
   clear(): void {
     this.buf = [];
     this.head = 0;

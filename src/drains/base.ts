@@ -22,7 +22,10 @@ export abstract class BaseDrain implements Drain {
   abstract readonly kind: DrainKind;
   protected destroyed = false;
   protected closing = false;
+  /** The sender loop is executing, or is scheduled to start (`startsAt` says how). */
   private running = false;
+  /** 'immediate' while a start is queued with setImmediate; an eager start then overtakes it. */
+  private startsAt: 'now' | 'immediate' | undefined;
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
   private lastL14 = 0;
@@ -30,8 +33,15 @@ export abstract class BaseDrain implements Drain {
   constructor(protected readonly ctx: DrainContext) {}
 
   push(line: LogLine): void {
-    this.ctx.buffer.push(line);
-    this.kick();
+    const buffer = this.ctx.buffer;
+    buffer.push(line);
+    // Past a quarter of the buffer, waiting for setImmediate is too late: one poll phase can read
+    // megabytes from a fast input and the oldest lines would be displaced before the sender ran.
+    // A microtask runs as soon as the current input callback returns.
+    if (this.startsAt === 'immediate' && buffer.length >= this.eagerAt) {
+      this.startsAt = 'now';
+      queueMicrotask(this.start);
+    } else this.kick();
   }
 
   resume(): void {
@@ -49,12 +59,36 @@ export abstract class BaseDrain implements Drain {
     return this.ctx.buffer.length === 0 && this.inFlight() === 0;
   }
 
-  /** Wakes the sender (starts the loop unless it runs or is waiting out a backoff). */
+  /** Buffer length from which a queued start is brought forward (see `push`). */
+  private get eagerAt(): number {
+    return Math.max(1, Math.min(256, this.ctx.buffer.capacity >> 2));
+  }
+
+  /**
+   * Wakes the sender (starts the loop unless it runs or is waiting out a backoff). The start is
+   * deferred with setImmediate so that lines arriving in one turn of the event loop travel
+   * together, unless enough are queued already.
+   */
   protected kick(): void {
     if (this.running || this.timer !== undefined || this.destroyed) return;
     this.running = true;
-    setImmediate(() => void this.loop());
+    if (this.ctx.buffer.length >= this.eagerAt) {
+      this.startsAt = 'now';
+      queueMicrotask(this.start);
+    } else {
+      this.startsAt = 'immediate';
+      setImmediate(this.startDeferred);
+    }
   }
+
+  private readonly start = (): void => {
+    this.startsAt = undefined;
+    void this.loop();
+  };
+
+  private readonly startDeferred = (): void => {
+    if (this.startsAt === 'immediate') this.start(); // else an eager start has run already
+  };
 
   private async loop(): Promise<void> {
     try {

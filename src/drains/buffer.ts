@@ -41,7 +41,8 @@ export class DrainBuffer {
   drop(n: number, at?: Date): void {
     if (n <= 0) return;
     this.dropped += n;
-    this.note(n, at ?? new Date());
+    // Only the first loss since the last report needs its time: no Date per displaced line.
+    this.note(n, at ?? (this.pending === 0 ? new Date() : (this.pendingSince as Date)));
   }
 
   /** A loss report that was taken but could not be delivered goes back, without counting twice. */

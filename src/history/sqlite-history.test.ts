@@ -58,25 +58,27 @@ test('a filtered read scans newest-first and returns the matches oldest-first', 
   db.close();
 });
 
-test('the on-disk copy is trimmed as it grows, and survives reopening exactly', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  let db = openDatabase(dir);
-  let h = new SqliteHistory(db);
-  for (let i = 1; i <= 5000; i++) {
-    h.deliver('big', line(i));
-    if (i % 700 === 0) h.flush();
-  }
-  await h.close();
-  const rows = (db.prepare('SELECT sum(n) AS n FROM history WHERE app_id = ?').get('big') as { n: number }).n;
-  assert.ok(rows >= 1500 && rows < 1500 + 700, `lines on disk: ${rows}`);
-  db.close();
-  db = openDatabase(dir);
-  h = new SqliteHistory(db);
-  const back = await h.read('big', 1500);
-  assert.equal(back.length, 1500);
-  assert.equal(back[0].msg, 'line 3501 é✓');
-  assert.equal(back[1499].msg, 'line 5000 é✓');
-  await h.close();
-  db.close();
-});
+for (const worker of [true, false]) {
+  test(`the on-disk copy is trimmed as it grows, and survives reopening exactly (${worker ? 'worker thread' : 'main thread'} writes)`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    let db = openDatabase(dir);
+    let h = new SqliteHistory(db, { worker });
+    for (let i = 1; i <= 5000; i++) {
+      h.deliver('big', line(i));
+      if (i % 700 === 0) h.flush();
+    }
+    await h.close();
+    const rows = (db.prepare('SELECT sum(n) AS n FROM history WHERE app_id = ?').get('big') as { n: number }).n;
+    assert.ok(rows >= 1500 && rows < 1500 + 700, `lines on disk: ${rows}`);
+    db.close();
+    db = openDatabase(dir);
+    h = new SqliteHistory(db);
+    const back = await h.read('big', 1500);
+    assert.equal(back.length, 1500);
+    assert.equal(back[0].msg, 'line 3501 é✓');
+    assert.equal(back[1499].msg, 'line 5000 é✓');
+    await h.close();
+    db.close();
+  });
+}

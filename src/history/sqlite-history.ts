@@ -1,17 +1,24 @@
 // Embedded history: a ring of the newest lines per app in memory, written behind to SQLite in chunks.
+import { Worker } from 'node:worker_threads';
 import type { LogLine } from '../core/log-line.js';
 import { Ring } from '../core/ring.js';
 import type { Db } from '../store/sqlite-db.js';
 import { formatRfc5424, parseRfc5424 } from '../wire/rfc5424.js';
 import { HISTORY_LINES, type History } from './contract.js';
+import { HistoryDiskWriter, type HistoryChunk } from './disk-writer.js';
+import type { FromWorker, ToWorker, WorkerInit } from './history-worker.js';
+
+/**
+ * A line in memory: the routed LogLine itself until the next flush (delivering a line costs one
+ * reference, no formatting), then its cooked RFC 5424 text, which is what goes to disk and is
+ * more compact than the parsed record it replaces.
+ */
+type Entry = LogLine | string;
 
 interface AppHistory {
-  ring: Ring<string>;
-  /** Lines not yet on disk, oldest first. */
-  pending: string[];
-  /** Chunks on disk, oldest first: their seq and line count, to know what can be trimmed. */
-  chunks: { seq: number; n: number }[];
-  onDisk: number;
+  ring: Ring<Entry>;
+  /** Lines delivered since the last flush; they are the newest in the ring, still LogLines. */
+  fresh: number;
 }
 
 /**
@@ -20,6 +27,11 @@ interface AppHistory {
  * transaction, and deletes the app's oldest rows once the rest still hold the whole history; a
  * crash loses at most one flush interval of the on-disk copy. An app's ring is loaded the first
  * time the app is touched after a start, so idle apps cost nothing.
+ *
+ * The SQLite writes run on a worker thread with its own connection (history-worker.ts): the
+ * main thread only cooks the fresh lines and posts one message per flush, so neither a write
+ * nor a WAL checkpoint can stall routing. An in-memory database, or a worker that fails, falls
+ * back to writing on the main thread's connection.
  */
 export class SqliteHistory implements History {
   private apps = new Map<string, AppHistory>();
@@ -27,21 +39,21 @@ export class SqliteHistory implements History {
   private timer: NodeJS.Timeout;
   private readonly capacity: number;
   private readonly onError: (err: unknown) => void;
-  private readonly insert;
   private readonly load;
-  private readonly trim;
-  private readonly dropAll;
+  /** The writer on this thread: always for drop() ordering without a worker, and the fallback. */
+  private local: HistoryDiskWriter | undefined;
+  private worker: Worker | undefined;
+  private workerClosed: Promise<void> | undefined;
 
   constructor(
     private readonly db: Db,
-    opts: { flushMs?: number; capacity?: number; onError?: (err: unknown) => void } = {},
+    opts: { flushMs?: number; capacity?: number; onError?: (err: unknown) => void; worker?: boolean } = {},
   ) {
     this.capacity = opts.capacity ?? HISTORY_LINES;
     this.onError = opts.onError ?? (() => {});
-    this.insert = db.prepare('INSERT INTO history (app_id, n, lines) VALUES (?, ?, ?)');
     this.load = db.prepare('SELECT seq, n, lines FROM history WHERE app_id = ? ORDER BY seq DESC');
-    this.trim = db.prepare('DELETE FROM history WHERE app_id = ? AND seq <= ?');
-    this.dropAll = db.prepare('DELETE FROM history WHERE app_id = ?');
+    if (db.memory || opts.worker === false) this.local = new HistoryDiskWriter(db, this.capacity);
+    else this.startWorker();
     this.timer = setInterval(() => {
       // A disk error (full, read-only) must not take the router down: memory still serves reads.
       try {
@@ -54,22 +66,27 @@ export class SqliteHistory implements History {
   }
 
   deliver(appId: string, line: LogLine): void {
-    const text = formatRfc5424(line);
     const app = this.app(appId);
-    app.ring.push(text);
-    app.pending.push(text);
-    if (!this.dirtyIds.has(app)) this.dirtyIds.set(app, appId);
+    app.ring.push(line);
+    if (app.fresh++ === 0) this.dirtyIds.set(app, appId);
   }
 
   async read(appId: string, n: number, keep?: (line: LogLine) => boolean): Promise<LogLine[]> {
     const ring = this.app(appId).ring;
     const want = Math.max(0, Math.min(n, this.capacity));
-    if (!keep) return ring.last(want).flatMap(parsed);
+    const out: LogLine[] = [];
+    if (!keep) {
+      for (const e of ring.last(want)) {
+        const line = parsed(e);
+        if (line) out.push(line);
+      }
+      return out;
+    }
     // Scan newest-first until enough lines match, then return them oldest-first.
     const all = ring.last();
-    const out: LogLine[] = [];
     for (let i = all.length - 1; i >= 0 && out.length < want; i--) {
-      for (const line of parsed(all[i])) if (keep(line)) out.push(line);
+      const line = parsed(all[i]);
+      if (line && keep(line)) out.push(line);
     }
     return out.reverse();
   }
@@ -78,46 +95,75 @@ export class SqliteHistory implements History {
     const app = this.apps.get(appId);
     if (app) this.dirtyIds.delete(app);
     this.apps.delete(appId);
-    this.dropAll.run(appId);
+    this.send({ op: 'drop', appId });
   }
 
   flush(): void {
     if (this.dirtyIds.size === 0) return;
-    const batch = [...this.dirtyIds];
+    const batch: HistoryChunk[] = [];
+    for (const [app, appId] of this.dirtyIds) {
+      // Only the newest `capacity` fresh lines can ever be read back; they are cooked here, in
+      // bulk, and the ring keeps the text from now on.
+      const lines = app.ring.mapLast(Math.min(app.fresh, this.capacity), cook);
+      app.fresh = 0;
+      batch.push([appId, lines.length, JSON.stringify(lines)]);
+    }
     this.dirtyIds.clear();
-    this.db.transaction(() => {
-      for (const [app, appId] of batch) {
-        // Only the newest `capacity` pending lines can ever be read back.
-        const lines = app.pending.length > this.capacity ? app.pending.slice(-this.capacity) : app.pending;
-        app.pending = [];
-        const seq = Number(this.insert.run(appId, lines.length, JSON.stringify(lines)).lastInsertRowid);
-        app.chunks.push({ seq, n: lines.length });
-        app.onDisk += lines.length;
-        let cut = -1;
-        while (app.chunks.length > 1 && app.onDisk - app.chunks[0].n >= this.capacity) {
-          const old = app.chunks.shift() as { seq: number; n: number };
-          app.onDisk -= old.n;
-          cut = old.seq;
-        }
-        if (cut >= 0) this.trim.run(appId, cut);
-      }
-    })();
+    this.send({ op: 'write', batch });
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.flush();
+    if (this.worker && !this.workerClosed) {
+      const w = this.worker;
+      this.workerClosed = new Promise<void>((resolve) => {
+        w.once('exit', () => resolve());
+        w.on('message', (m: FromWorker) => {
+          if (m.op === 'closed') void w.terminate().then(() => resolve());
+        });
+      });
+      w.postMessage({ op: 'close' } satisfies ToWorker);
+    }
+    await this.workerClosed;
+  }
+
+  private send(m: ToWorker): void {
+    if (this.worker) {
+      this.worker.postMessage(m);
+      return;
+    }
+    const local = (this.local ??= new HistoryDiskWriter(this.db, this.capacity));
+    if (m.op === 'write') local.write(m.batch);
+    else if (m.op === 'drop') local.drop(m.appId);
+  }
+
+  private startWorker(): void {
+    const init: WorkerInit = { file: this.db.name, capacity: this.capacity };
+    const w = new Worker(new URL('./history-worker.js', import.meta.url), { workerData: init });
+    w.unref(); // like the flush timer: the history never keeps the process alive by itself
+    w.on('message', (m: FromWorker) => {
+      if (m.op === 'error') this.onError(new Error(m.message));
+    });
+    // A worker that dies (it could not load SQLite, or crashed) hands the writes back to this
+    // thread; what it had not written yet is lost, like a crash's last interval.
+    const fallBack = (err?: unknown): void => {
+      if (this.worker !== w) return;
+      this.worker = undefined;
+      if (err !== undefined) this.onError(err);
+    };
+    w.on('error', (err) => fallBack(err));
+    w.on('exit', () => fallBack());
+    this.worker = w;
   }
 
   private app(appId: string): AppHistory {
     let app = this.apps.get(appId);
     if (app === undefined) {
-      app = { ring: new Ring<string>(this.capacity), pending: [], chunks: [], onDisk: 0 };
+      app = { ring: new Ring<Entry>(this.capacity), fresh: 0 };
       const rows: string[][] = [];
       let lines = 0;
       for (const row of this.load.iterate(appId) as Iterable<{ seq: number; n: number; lines: string }>) {
-        app.chunks.unshift({ seq: row.seq, n: row.n });
-        app.onDisk += row.n;
         rows.unshift(JSON.parse(row.lines) as string[]);
         lines += row.n;
         if (lines >= this.capacity) break;
@@ -129,7 +175,13 @@ export class SqliteHistory implements History {
   }
 }
 
-function parsed(text: string): LogLine[] {
-  const r = parseRfc5424(text);
-  return r.ok ? [r.value] : [];
+function cook(e: Entry): Entry {
+  return typeof e === 'string' ? e : formatRfc5424(e);
+}
+
+/** Readers get the line itself while it is fresh, a new parse of the text once it is cooked. */
+function parsed(e: Entry): LogLine | undefined {
+  if (typeof e !== 'string') return e;
+  const r = parseRfc5424(e);
+  return r.ok ? r.value : undefined;
 }

@@ -13,17 +13,25 @@ export interface SyslogStreamOptions {
   maxConnections: number;
 }
 
+/** Input parsed per turn of the event loop, per connection (see attach). */
+const SLICE_BYTES = Number(process.env.SLUICE_SLICE ?? 16 * 1024);
+
 /** Wires a connected socket to the router; shared by the TCP and TLS listeners. */
 function attach(socket: net.Socket, transport: Transport, router: Router, events: IngestEvents, opts: SyslogStreamOptions): void {
+  // Per chunk, not per line: one clock read (only if an RFC 3164 line needs it) and one counter
+  // update, so that the per-line path allocates nothing beyond the parsed line itself.
+  let now: Date | undefined;
+  const clock = (): Date => (now ??= new Date());
+  let received = 0;
   const framer = new StreamFramer(
     {
       frame(bytes) {
-        const parsed = parseSyslog(bytes.toString('utf8'), new Date());
+        const parsed = parseSyslog(bytes.toString(), clock); // UTF-8; no arguments is toString's fast path
         if (!parsed.ok) {
           events.rejected(transport, 'malformed');
           return;
         }
-        if (router.routeByAppName(parsed.value)) events.received(transport, 1);
+        if (router.routeByAppName(parsed.value)) received++;
         else events.rejected(transport, 'unknown_token');
       },
       malformed() {
@@ -32,10 +40,37 @@ function attach(socket: net.Socket, transport: Transport, router: Router, events
     },
     { maxFrameBytes: opts.maxMessageBytes },
   );
+  const flushCount = (): void => {
+    if (received > 0) events.received(transport, received);
+    received = 0;
+    now = undefined;
+  };
   socket.setTimeout(opts.idleTimeoutMs, () => socket.destroy());
-  socket.on('data', (chunk: Buffer) => framer.push(chunk));
+  // At most SLICE_BYTES of a connection's input per turn of the event loop. Left alone, libuv
+  // reads up to 32 chunks of 64 KiB from a busy socket before anything else runs, and ~10,000
+  // lines arriving in one go would overflow every drain buffer (1,024) before a drain could
+  // send. So the socket is paused while a chunk is parsed, a slice per turn, and resumed after:
+  // between slices, drains' sockets and HTTP responses are served, and a drain answered quickly
+  // sends its next batch before much more input has queued behind it. (The framer is
+  // split-invariant, so slicing changes nothing in what it emits.)
+  const resume = (): void => {
+    if (!socket.destroyed) socket.resume();
+  };
+  const feed = (chunk: Buffer, from: number): void => {
+    if (socket.destroyed) return;
+    const to = Math.min(chunk.length, from + SLICE_BYTES);
+    framer.push(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+    flushCount();
+    if (to < chunk.length) setImmediate(feed, chunk, to);
+    else setImmediate(resume);
+  };
+  socket.on('data', (chunk: Buffer) => {
+    socket.pause();
+    feed(chunk, 0);
+  });
   socket.on('end', () => {
     framer.end();
+    flushCount();
     socket.end();
   });
   // Peers vanish and send garbage; none of that is the server's problem to report loudly.

@@ -14,6 +14,12 @@ export class Router {
   rateLimited = 0;
 
   readonly limiter: RateLimiter;
+  /**
+   * The token last resolved by routeByAppName: a connection carries one app's lines, so comparing
+   * with it is cheaper than hashing each line's fresh APP-NAME string for the Map. Forgotten on
+   * every config change (a token or app deleted must stop routing at once).
+   */
+  private last: TokenRecord | undefined;
 
   constructor(
     private readonly store: ConfigStore,
@@ -22,6 +28,7 @@ export class Router {
     this.limiter = new RateLimiter(opts.linesPerSecond ?? 0, (appId, text) =>
       this.publish(appId, platformLine('logplex', text)),
     );
+    store.onChange(() => (this.last = undefined));
   }
 
   subscribe(sub: Subscriber): void {
@@ -39,10 +46,14 @@ export class Router {
    * token is unknown (the line is dropped and counted).
    */
   routeByAppName(line: LogLine): boolean {
-    const tok = this.store.tokenByValue(line.source);
-    if (tok === undefined) {
-      this.unknownToken++;
-      return false;
+    let tok = this.last;
+    if (tok === undefined || line.source !== tok.token) {
+      tok = this.store.tokenByValue(line.source);
+      if (tok === undefined) {
+        this.unknownToken++;
+        return false;
+      }
+      this.last = tok;
     }
     if (!this.limiter.admit(tok.app_id, 1)) {
       this.rateLimited++;

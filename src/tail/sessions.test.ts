@@ -6,24 +6,24 @@ import { SessionRegistry } from './sessions.js';
 test('a session opens with its secret within the window, and not after', async () => {
   const reg = new SessionRegistry(200);
   try {
-    const s = reg.create({ appId: 'a', lines: 100, tail: false, filter: {} });
-    assert.equal(reg.open(s.id, 'wrong'), undefined);
-    assert.equal(reg.open(s.id, s.secret)?.id, s.id);
-    assert.equal(reg.open(s.id, s.secret)?.id, s.id, 'may be opened again (SSE reconnects) within the window');
+    const s = await reg.create({ appId: 'a', lines: 100, tail: false, filter: {} });
+    assert.equal(await reg.open(s.id, 'wrong'), undefined);
+    assert.equal((await reg.open(s.id, s.secret))?.id, s.id);
+    assert.equal((await reg.open(s.id, s.secret))?.id, s.id, 'may be opened again (SSE reconnects) within the window');
     await new Promise((r) => setTimeout(r, 300));
-    assert.equal(reg.open(s.id, s.secret), undefined, 'expired');
+    assert.equal(await reg.open(s.id, s.secret), undefined, 'expired');
   } finally {
     reg.close();
   }
 });
 
-test('the secret is long and URL-safe; sessions of a deleted app are gone', () => {
+test('the secret is long and URL-safe; sessions of a deleted app are gone', async () => {
   const reg = new SessionRegistry();
   try {
-    const s = reg.create({ appId: 'a', lines: 1, tail: true, filter: {} });
+    const s = await reg.create({ appId: 'a', lines: 1, tail: true, filter: {} });
     assert.match(s.secret, /^[A-Za-z0-9_-]{43}$/);
     reg.dropApp('a');
-    assert.equal(reg.open(s.id, s.secret), undefined);
+    assert.equal(await reg.open(s.id, s.secret), undefined);
   } finally {
     reg.close();
   }

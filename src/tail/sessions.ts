@@ -16,10 +16,55 @@ export interface LogSession {
 }
 
 /**
- * Sessions live in memory: they last a minute unless opened, and an open stream holds its
- * own reference. The sweep keeps an abandoned session from living forever.
+ * Where sessions are kept between creation and opening. The embedded node keeps them in memory
+ * (`MemorySessions`); a cluster node keeps them in Redis, so a session made on one node opens on
+ * any other (src/cluster/redis-sessions.ts). `load` returns nothing once the window is over.
  */
+export interface SessionBackend {
+  save(session: LogSession, windowMs: number): Promise<void>;
+  load(id: string, windowMs: number): Promise<LogSession | undefined>;
+  dropApp(appId: string): void;
+  close(): void;
+}
+
+/** Creates sessions and opens them by id and secret; the backend decides where they live. */
 export class SessionRegistry {
+  private readonly backend: SessionBackend;
+
+  constructor(
+    private readonly windowMs = SESSION_OPEN_WINDOW_MS,
+    backend?: SessionBackend,
+  ) {
+    this.backend = backend ?? new MemorySessions(windowMs);
+  }
+
+  async create(init: Omit<LogSession, 'id' | 'secret' | 'createdAt'>): Promise<LogSession> {
+    const s: LogSession = { ...init, id: newId(), secret: newSecret(), createdAt: new Date() };
+    await this.backend.save(s, this.windowMs);
+    return s;
+  }
+
+  /** The session if `secret` matches and it is still within its open window. */
+  async open(id: string, secret: string): Promise<LogSession | undefined> {
+    const s = await this.backend.load(id, this.windowMs);
+    if (!s || !safeEqual(s.secret, secret)) return undefined;
+    return s;
+  }
+
+  dropApp(appId: string): void {
+    this.backend.dropApp(appId);
+  }
+
+  close(): void {
+    this.backend.close();
+  }
+}
+
+/**
+ * Sessions in memory: they last a minute unless opened, and an open stream holds its own
+ * reference. The sweep keeps an abandoned session from living forever.
+ */
+export class MemorySessions implements SessionBackend {
   private sessions = new Map<string, LogSession>();
   private sweep: NodeJS.Timeout;
 
@@ -28,17 +73,13 @@ export class SessionRegistry {
     this.sweep.unref();
   }
 
-  create(init: Omit<LogSession, 'id' | 'secret' | 'createdAt'>): LogSession {
-    const s: LogSession = { ...init, id: newId(), secret: newSecret(), createdAt: new Date() };
+  async save(s: LogSession): Promise<void> {
     this.sessions.set(s.id, s);
-    return s;
   }
 
-  /** The session if `secret` matches and it is still within its open window. */
-  open(id: string, secret: string): LogSession | undefined {
+  async load(id: string): Promise<LogSession | undefined> {
     const s = this.sessions.get(id);
-    if (!s || !safeEqual(s.secret, secret)) return undefined;
-    if (Date.now() - s.createdAt.getTime() > this.windowMs) {
+    if (s && Date.now() - s.createdAt.getTime() > this.windowMs) {
       this.sessions.delete(id);
       return undefined;
     }

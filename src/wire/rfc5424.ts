@@ -121,6 +121,11 @@ function msgFrom(text: string, from: number): string {
 export function parseRfc5424(text: string): Parsed<LogLine> {
   const pri = readPri(text);
   if (pri < 0) return fail('expected <PRI> with a value 0-191');
+  return parseAfterPri(text, pri);
+}
+
+/** parseRfc5424 for a caller that has read the PRI already (`pri` = readPri(text) ≥ 0). */
+export function parseAfterPri(text: string, pri: number): Parsed<LogLine> {
   let i = priEnd(pri);
   if (text.charCodeAt(i) !== ONE || text.charCodeAt(i + 1) !== SP) return fail('expected version 1');
   i += 2;

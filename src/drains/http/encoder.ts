@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { LogLine } from '../../core/log-line.js';
 import { l10 } from '../../core/stream-errors.js';
 import { formatHttpDrainMessage } from '../../wire/drain-format.js';
+import { FrameWriter, frameLayout } from '../../wire/frame-writer.js';
 import type { DrainBuffer, Loss } from '../buffer.js';
 
 /** One POST: its body is fixed once built, so every retry sends the same bytes and Frame-Id. */
@@ -36,25 +37,23 @@ export function frame(msg: string): { text: string; bytes: number } {
 export function takeHttpBatch(buffer: DrainBuffer, maxBytes: number, maxMessages: number): HttpBatch | undefined {
   // A loss report alone is not worth a request: it travels with the next line.
   if (buffer.length === 0) return undefined;
-  const parts: string[] = [];
-  let bytes = 0;
+  const out = new FrameWriter(Math.min(maxBytes, 256 * 1024));
   let msgCount = 0;
   const loss = buffer.takeLoss();
   if (loss) {
-    const f = frame(formatHttpDrainMessage(l10(loss.count, loss.since)));
-    parts.push(f.text);
-    bytes += f.bytes;
+    out.appendRaw(Buffer.from(frame(formatHttpDrainMessage(l10(loss.count, loss.since))).text, 'utf8'));
     msgCount++;
   }
   let lines = 0;
   for (let line: LogLine | undefined = buffer.peek(); line !== undefined && lines < maxMessages; line = buffer.peek()) {
-    const f = frame(formatHttpDrainMessage(line));
-    if (lines > 0 && bytes + f.bytes > maxBytes) break;
+    // The first line goes even when it alone passes maxBytes.
+    if (!out.append(line, HTTP_LAYOUT, lines > 0 ? maxBytes : Infinity)) break;
     buffer.shift();
-    parts.push(f.text);
-    bytes += f.bytes;
     lines++;
     msgCount++;
   }
-  return { frameId: newFrameId(), body: Buffer.from(parts.join(''), 'utf8'), msgCount, lines, loss, attempts: 0 };
+  return { frameId: newFrameId(), body: out.take(), msgCount, lines, loss, attempts: 0 };
 }
+
+/** `<PRI>1 TIME host SOURCE PROCID - MSG`: the same bytes as formatHttpDrainMessage. */
+const HTTP_LAYOUT = frameLayout(' host ', ' - ');

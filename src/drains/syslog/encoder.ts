@@ -4,6 +4,7 @@ import { l10 } from '../../core/stream-errors.js';
 import { formatSyslogDrainMessage } from '../../wire/drain-format.js';
 import type { DrainBuffer, Loss } from '../buffer.js';
 import { frame } from '../http/encoder.js';
+import { FrameWriter, frameLayout, type FrameLayout } from '../../wire/frame-writer.js';
 
 /** One socket write: fixed bytes, the user lines in it and the loss report it carries. */
 export interface SyslogChunk {
@@ -18,24 +19,31 @@ export interface SyslogChunk {
  */
 export function takeSyslogChunk(buffer: DrainBuffer, token: string, maxBytes: number): SyslogChunk | undefined {
   if (buffer.length === 0) return undefined; // a loss report travels with the next line
-  const parts: string[] = [];
-  let bytes = 0;
+  const out = new FrameWriter(Math.min(maxBytes, 256 * 1024));
+  let parts = 0;
   const loss = buffer.takeLoss();
   if (loss) {
-    const f = frame(formatSyslogDrainMessage(l10(loss.count, loss.since), token));
-    parts.push(f.text);
-    bytes += f.bytes;
+    out.appendRaw(Buffer.from(frame(formatSyslogDrainMessage(l10(loss.count, loss.since), token)).text, 'utf8'));
+    parts++;
   }
+  const layout = syslogLayout(token);
   let lines = 0;
   for (let line: LogLine | undefined = buffer.peek(); line !== undefined; line = buffer.peek()) {
-    const f = frame(formatSyslogDrainMessage(line, token));
-    if (parts.length > 0 && bytes + f.bytes > maxBytes) break;
+    // The first frame goes even when it alone passes maxBytes.
+    if (!out.append(line, layout, parts > 0 ? maxBytes : Infinity)) break;
     buffer.shift();
-    parts.push(f.text);
-    bytes += f.bytes;
+    parts++;
     lines++;
   }
-  return { data: Buffer.from(parts.join(''), 'utf8'), lines, loss };
+  return { data: out.take(), lines, loss };
+}
+
+let lastLayout: { token: string; layout: FrameLayout } | undefined;
+
+/** `<PRI>1 TIME d.<token> SOURCE PROCID - - MSG`: the same bytes as formatSyslogDrainMessage. */
+function syslogLayout(token: string): FrameLayout {
+  if (lastLayout?.token !== token) lastLayout = { token, layout: frameLayout(` ${token} `, ' - - ') };
+  return lastLayout.layout;
 }
 
 /** The datagrams of a UDP drain: the same messages, unframed, one per datagram. */

@@ -1,0 +1,35 @@
+// The history worker thread: owns a second SQLite connection and does the history's disk writes,
+// so that a flush (and SQLite's WAL checkpoints) never stalls the thread that routes lines.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { HistoryDiskWriter, type HistoryChunk } from './disk-writer.js';
+
+/** What the main thread sends, in order; the worker answers only `error` and `closed`. */
+export type ToWorker = { op: 'write'; batch: HistoryChunk[] } | { op: 'drop'; appId: string } | { op: 'close' };
+export type FromWorker = { op: 'error'; message: string } | { op: 'closed' };
+export interface WorkerInit {
+  file: string;
+  capacity: number;
+}
+
+const port = parentPort;
+if (port) {
+  const init = workerData as WorkerInit;
+  const db = new Database(init.file);
+  db.pragma('synchronous = NORMAL'); // the file is already in WAL mode (openDatabase)
+  db.pragma('busy_timeout = 5000'); // config writes on the main connection take the lock briefly
+  const writer = new HistoryDiskWriter(db, init.capacity);
+  port.on('message', (m: ToWorker) => {
+    try {
+      if (m.op === 'write') writer.write(m.batch);
+      else if (m.op === 'drop') writer.drop(m.appId);
+      else {
+        db.close();
+        port.postMessage({ op: 'closed' } satisfies FromWorker);
+        port.close();
+      }
+    } catch (err) {
+      port.postMessage({ op: 'error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+    }
+  });
+}
