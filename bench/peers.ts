@@ -100,7 +100,8 @@ share the bench process ("bench CPU%"); all on 127.0.0.1. 10,000 warm-up lines g
 rsyslog and the two Sluice runs alternate for ${rounds} round(s); each row is the median round,
 and each ratio is the median of the per-round ratios. A Sluice run that loses lines flat out is
 followed by a paced search (${PACED_RATES.map((r) => r / 1000).join(', ')} thousand lines/s, 2 s
-each, on a fresh node): the highest input rate delivered without loss.
+each, on a fresh node warmed up for 1 s at the first rate): the highest input rate delivered
+without loss.
 
 - lines/s: lines that reached the sink ÷ (first write → last arrival). Where a hop drops lines
   (Sluice's drain buffer is bounded, drop-oldest), the run ends once the sink has seen nothing

@@ -104,10 +104,15 @@ sinks together. Latency is input → open tail from a send timestamp inside each
 drain, lines/s counts lines that arrived; a run ends when the sinks have everything or have seen
 nothing new for 2 s, and "lost" counts what never came (drain buffers are bounded, drop-oldest).
 A drain run that loses lines flat out is followed by its paced search: the same pipeline on a
-fresh node, fed at rising rates (2 s each, paced in 1 ms steps) until a rate loses a line; its
-last row gives the highest rate delivered without loss. "Overload" points 1,000 apps' drains at a
-port where nothing listens and sends every app 2,000 lines: every line must still be routed,
-the drops counted (they reach each drain as L10), and peak RSS stay under 1 GiB.
+fresh node (warmed up for 1 s at the first rate), fed at rising rates (2 s each, paced in 1 ms
+steps) until a rate loses a line; its last row gives the highest rate delivered without loss.
+An HTTP drain has one request in flight and 1,024 lines of buffer, i.e. 4 ms at 250,000 lines/s;
+its round trip to the bench's sink is usually under 1 ms, but on a 2-core box a sink or generator
+descheduled for a few ms is enough to lose lines, so this search varies from run to run (runs
+of it alone reached 250,000–350,000 lines/s; the figure below is this run's).
+"Overload" points 1,000 apps' drains at a port where nothing listens and sends every app 2,000
+lines: every line must still be routed, the drops counted (they reach each drain as L10), and
+peak RSS stay under 1 GiB.
 Runs that Sluice cannot do yet say why instead of giving a figure.
 
 ${table}

@@ -194,7 +194,8 @@ export async function sluicePipeline(opts: PipelineOptions): Promise<RunResult> 
 
 /**
  * The same pipeline driven at paced input rates, lowest first, `seconds` of lines each, on one
- * fresh node: the highest rate at which every line reached every sink. Stops at the first rate
+ * fresh node warmed up for a second at the first rate: the highest rate at which every line
+ * reached every sink. Stops at the first rate
  * with any loss (or whose input the sender could not sustain). One row per rate tried, then the
  * answer; the flat-out row says what happens past it.
  */
@@ -204,9 +205,12 @@ export async function sluicePacedMax(opts: PipelineOptions, rates: number[], sec
   const rows: RunResult[] = [];
   let best: number | undefined;
   try {
-    const warm = await p.drive(WARMUP_LINES, 0);
+    // Warm up at the first rate for a second: a flat-out burst would overflow the drain buffer
+    // and leave the node in the state the search is meant to stay out of.
+    const warmLines = rates[0];
+    const warm = await p.drive(warmLines, 0, rates[0]);
     if (typeof warm.doneAt === 'string') return [{ name: `${opts.name}, paced`, unavailable: `warm-up failed: ${warm.doneAt}` }];
-    let seq = WARMUP_LINES;
+    let seq = warmLines;
     for (const rate of rates) {
       const n = Math.round(rate * seconds);
       const m = await measure(p.node.pid, n, () => p.drive(n, seq, rate));

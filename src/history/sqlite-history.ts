@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { LogLine } from '../core/log-line.js';
 import { Ring } from '../core/ring.js';
 import type { Db } from '../store/sqlite-db.js';
-import { formatRfc5424, parseRfc5424 } from '../wire/rfc5424.js';
+import { cookSharing, parseRfc5424 } from '../wire/rfc5424.js';
 import { HISTORY_LINES, type History } from './contract.js';
 import { HistoryDiskWriter, type HistoryChunk } from './disk-writer.js';
 import type { FromWorker, ToWorker, WorkerInit } from './history-worker.js';
@@ -176,7 +176,7 @@ export class SqliteHistory implements History {
 }
 
 function cook(e: Entry): Entry {
-  return typeof e === 'string' ? e : formatRfc5424(e);
+  return typeof e === 'string' ? e : cookSharing(e);
 }
 
 /** Readers get the line itself while it is fresh, a new parse of the text once it is cooked. */
