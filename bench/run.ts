@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runMicro, blackhole, type MicroBench, type MicroResult } from './micro/harness.js';
-import { PACED_RATES, sluiceInputOnly, sluiceManyApps, sluiceMemory, sluiceOverload, sluicePacedMax, sluicePipeline, sluiceTailLatency, type PipelineOptions } from './lib/scenarios.js';
+import { PACED_RATES, sluiceInputOnly, sluiceManyApps, sluiceMemory, sluiceOverload, sluicePacedMax, sluicePipeline, sluiceTailLatency, type PipelineOptions, type SinkPlacement } from './lib/scenarios.js';
 import { formatNumber, invokedAs, linesPerSec, resultsTable, sectionHead, writeSection, type RunResult } from './lib/report.js';
 import { LINE_BYTES } from './lib/loadgen.js';
 
@@ -16,12 +16,16 @@ const { values } = parseArgs({
     only: { type: 'string' }, // "micro" or "e2e"
     filter: { type: 'string' }, // substring of micro-benchmark names and end-to-end run labels
     'no-doc': { type: 'boolean', default: false },
+    // Where the drain runs' counting sinks run: 'child' (own process, default) or 'in-process' (the old placement, for comparison).
+    sinks: { type: 'string', default: 'child' },
   },
 });
 const lines = Number(values.lines);
 const apps = Number(values.apps);
 if (!Number.isInteger(lines) || lines < 1000 || lines > 20_000_000) throw new Error('--lines must be an integer from 1000 to 20000000');
 if (!Number.isInteger(apps) || apps < 1 || apps > 100_000) throw new Error('--apps must be an integer from 1 to 100000');
+if (values.sinks !== 'child' && values.sinks !== 'in-process') throw new Error('--sinks must be child or in-process');
+const sinks: SinkPlacement = values.sinks;
 const writeDoc = !values['no-doc'];
 const command = invokedAs('run.js');
 
@@ -77,6 +81,7 @@ if (values.only !== 'micro') {
   // A drain run that loses lines flat out is followed by the paced search for the highest rate it
   // delivers without loss (a run with no loss flat out needs none: that rate is its answer).
   const drainRun = async (label: string, o: PipelineOptions): Promise<void> => {
+    o = { ...o, sinks };
     await add(label, () => sluicePipeline(o));
     const flat = e2e[e2e.length - 1];
     if (flat?.name === o.name && flat.lost && !flat.unavailable) {
@@ -93,26 +98,40 @@ if (values.only !== 'micro') {
   await add('7. overload', () => sluiceOverload(1_000, 2_000));
   const table = resultsTable(e2e);
   console.log('\n' + table);
-  if (writeDoc) {
+  if (writeDoc && e2e.length > 0) {
+    // A --filter run has only some of the rows: it gets a section of its own ("e2e: <filter>"),
+    // so the full run's section (and its one-run-one-machine comparability) stays as it was.
+    const placement =
+      sinks === 'child'
+        ? `Each drain run's counting sink (syslog TCP or HTTP) runs in a process of its own
+(\`node dist/bench/lib/sink-process.js --kind tcp|http\`, which prints its port and reports counts
+and arrival times over IPC), as a receiver does in a real deployment: its event loop answers the
+drain whatever the generator's send loop is doing; "bench CPU%" includes the sink processes.`
+        : `Every counting sink shares the bench process with the load generator (\`--sinks in-process\`).`;
     writeSection(
-      'e2e',
-      `${sectionHead('End-to-end runs', command)}
+      values.filter ? `e2e-${values.filter.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : 'e2e',
+      `${sectionHead(values.filter ? `End-to-end runs matching --filter ${JSON.stringify(values.filter)}` : 'End-to-end runs', command)}
 \`sluice serve\` runs as a separate process; the bench process drives it over 127.0.0.1 with
 octet-counted RFC 5424 lines whose message is ${LINE_BYTES} bytes, and counts what reaches its sinks.
 CPU% and peak RSS are Sluice's own (/proc/<pid>/stat, VmHWM); "bench CPU%" is the generator and
-sinks together. Latency is input → open tail from a send timestamp inside each line. Behind a
+sinks together. ${placement}
+Latency is input → open tail from a send timestamp inside each line. Behind a
 drain, lines/s counts lines that arrived; a run ends when the sinks have everything or have seen
 nothing new for 2 s, and "lost" counts what never came (drain buffers are bounded, drop-oldest).
 A drain run that loses lines flat out is followed by its paced search: the same pipeline on a
 fresh node (warmed up for 1 s at the first rate), fed at rising rates (2 s each, paced in 1 ms
 steps) until a rate loses a line; its last row gives the highest rate delivered without loss.
 An HTTP drain has one request in flight and 1,024 lines of buffer, i.e. 4 ms at 250,000 lines/s;
-its round trip to the bench's sink is usually under 1 ms, but on a 2-core box a sink or generator
-descheduled for a few ms is enough to lose lines, so this search varies from run to run (runs
-of it alone reached 250,000–350,000 lines/s; the figure below is this run's).
+its round trip to the sink is usually under 1 ms, but on a 2-core box a sink descheduled (or, in
+the bench process, kept waiting by the generator's send loop) for a few ms is enough to lose
+lines, so this search varies from run to run; the figure below is this run's.${
+        values.filter
+          ? ''
+          : `
 "Overload" points 1,000 apps' drains at a port where nothing listens and sends every app 2,000
 lines: every line must still be routed, the drops counted (they reach each drain as L10), and
-peak RSS stay under 1 GiB.
+peak RSS stay under 1 GiB.`
+      }
 Runs that Sluice cannot do yet say why instead of giving a figure.
 
 ${table}

@@ -144,7 +144,11 @@ export function sectionHead(title: string, command: string): string {
 
 /** The command line as the user typed it, for the docs (`npm run …` when run through npm). */
 export function invokedAs(script: string): string {
-  const args = process.argv.slice(2).join(' ');
+  // Quoted where the shell would split or expand them, so the command can be pasted back.
+  const args = process.argv
+    .slice(2)
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
   const npm = process.env.npm_lifecycle_event;
   if (npm) return `npm run ${npm}${args ? ` -- ${args}` : ''}`;
   return `node dist/bench/${script}${args ? ` ${args}` : ''}`;

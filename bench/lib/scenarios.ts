@@ -5,7 +5,8 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { LineFactory, nowMicros, sendHttp, sendTcp, type SendResult } from './loadgen.js';
-import { HttpSink, TcpSink } from './sinks.js';
+import { HttpSink, TcpSink, type WaitResult } from './sinks.js';
+import { ChildSink } from './child-sink.js';
 import { CpuMeter, SelfCpuMeter, freePort, memory } from './proc.js';
 import { startRelay, rsyslogVersion } from './rsyslog.js';
 import { addDrain, createApp, failure, linesCounter, metricSum, startSluice, waitForCounter, waitForLastLine, type SluiceNode } from './sluice.js';
@@ -17,6 +18,14 @@ const WARMUP_LINES = 10_000;
 const deadlineFor = (lines: number): number => 30_000 + lines / 5; // ≥ 5k lines/s or give up
 
 type Measured = Omit<RunResult, 'name'>;
+
+/** What a drive needs of a counting sink, in this process (TcpSink, HttpSink) or its own (ChildSink). */
+interface DrainSink {
+  readonly port: number;
+  counted(): Promise<number>;
+  settle(target: number, idleMs: number, timeoutMs: number): Promise<WaitResult>;
+  close(): Promise<void>;
+}
 
 /** What one drive produced: when it was done (or why it failed) and, behind sinks, what arrived. */
 interface Driven {
@@ -35,13 +44,15 @@ const IDLE_MS = 2_000;
  * bench process over exactly the send→last-arrival window, and the process's peak RSS after.
  * Behind a lossy hop, lines = what arrived and lost = what did not.
  */
-async function measure(pid: number, lines: number, drive: () => Promise<Driven>): Promise<Measured> {
+async function measure(pid: number, lines: number, drive: () => Promise<Driven>, sinkPids: number[] = []): Promise<Measured> {
   const cpu = new CpuMeter(pid).start();
   const self = new SelfCpuMeter().start();
+  // Sinks in their own processes still count as the bench's CPU (generator + sinks).
+  const sinkCpu = sinkPids.map((p) => new CpuMeter(p).start());
   const { send, doneAt, delivered, expected } = await drive();
   const until = typeof doneAt === 'number' ? doneAt : undefined;
   const { cpuPct } = cpu.stop(until);
-  const benchCpuPct = self.stop(until);
+  const benchCpuPct = self.stop(until) + sinkCpu.reduce((sum, m) => sum + m.stop(until).cpuPct, 0);
   if (typeof doneAt === 'string') return { unavailable: doneAt };
   const arrived = delivered ?? lines;
   const lost = (expected ?? lines) - arrived;
@@ -57,7 +68,7 @@ async function measure(pid: number, lines: number, drive: () => Promise<Driven>)
 }
 
 /** Waits for every sink to get `n` more lines (from `base` counts) or go quiet; averages per sink. */
-async function settleAll(sinks: (TcpSink | HttpSink)[], base: number[], n: number, send: SendResult): Promise<Driven> {
+async function settleAll(sinks: DrainSink[], base: number[], n: number, send: SendResult): Promise<Driven> {
   const ws = await Promise.all(sinks.map((s, i) => s.settle(base[i] + n, IDLE_MS, deadlineFor(n))));
   const got = ws.map((w, i) => w.count - base[i]);
   const delivered = got.reduce((a, b) => a + b, 0) / sinks.length;
@@ -121,14 +132,20 @@ export interface PipelineOptions {
   drain: DrainKind;
   /** Drains on the one app (fan-out); each has its own sink. */
   drains?: number;
+  /** Where the counting sinks run: 'child' = each in its own process (sink-process.ts); default 'in-process'. */
+  sinks?: SinkPlacement;
 }
+
+export type SinkPlacement = 'in-process' | 'child';
 
 /** Input rates tried, lowest first, by the paced searches (lines/s). */
 export const PACED_RATES = [50_000, 100_000, 150_000, 200_000, 250_000, 270_000, 300_000, 350_000, 400_000, 500_000, 600_000, 700_000, 800_000];
 
 interface Pipeline {
   node: SluiceNode;
-  sinks: (TcpSink | HttpSink)[];
+  sinks: DrainSink[];
+  /** PIDs of sinks in their own processes (none when they share the bench process). */
+  sinkPids: number[];
   /** Sends `n` lines (paced at `rate` when given) and waits until every sink has them or goes quiet. */
   drive: (n: number, firstSeq: number, rate?: number) => Promise<Driven>;
   close: () => Promise<void>;
@@ -139,14 +156,21 @@ async function pipeline(opts: PipelineOptions): Promise<Pipeline | string> {
   const setup = await sluiceWithApp();
   if (typeof setup === 'string') return setup;
   const { node, token } = setup;
-  const sinks: (TcpSink | HttpSink)[] = [];
+  const sinks: DrainSink[] = [];
+  const sinkPids: number[] = [];
   const close = async (): Promise<void> => {
     for (const s of sinks) await s.close();
     await node.stop();
   };
   try {
     for (let i = 0; i < (opts.drains ?? 1); i++) {
-      const sink = opts.drain === 'syslog' ? await TcpSink.start() : await HttpSink.start();
+      const kind = opts.drain === 'syslog' ? 'tcp' : 'http';
+      let sink: DrainSink;
+      if (opts.sinks === 'child') {
+        const child = await ChildSink.start(kind);
+        sinkPids.push(child.pid);
+        sink = child;
+      } else sink = kind === 'tcp' ? await TcpSink.start() : await HttpSink.start();
       sinks.push(sink);
       const url = opts.drain === 'syslog' ? `syslog://127.0.0.1:${sink.port}` : `http://127.0.0.1:${sink.port}/logs`;
       const ok = await addDrain(node, 'bench', url);
@@ -163,7 +187,7 @@ async function pipeline(opts: PipelineOptions): Promise<Pipeline | string> {
   const factory = new LineFactory({ appName: token });
   // Fan-out: wait until every sink has every line; lines/s counts input lines.
   const drive = async (n: number, firstSeq: number, rate?: number): Promise<Driven> => {
-    const base = sinks.map((s) => s.count);
+    const base = await Promise.all(sinks.map((s) => s.counted()));
     const deadlineMs = deadlineFor(n) + (rate ? (n / rate) * 1000 : 0);
     const send =
       opts.input === 'http'
@@ -172,7 +196,7 @@ async function pipeline(opts: PipelineOptions): Promise<Pipeline | string> {
     if (send.rejected > 0) return { send, doneAt: `${send.rejected} POSTs rejected, e.g. ${send.rejections[0] ?? ''}` };
     return settleAll(sinks, base, n, send);
   };
-  return { node, sinks, drive, close };
+  return { node, sinks, sinkPids, drive, close };
 }
 
 /** Sluice input → one app → N drains, each drain a counting sink: scenarios 1–3 and the peer workload. */
@@ -183,7 +207,7 @@ export async function sluicePipeline(opts: PipelineOptions): Promise<RunResult> 
   try {
     const warm = await p.drive(WARMUP_LINES, 0);
     if (typeof warm.doneAt === 'string') return { name, unavailable: `warm-up failed: ${warm.doneAt}` };
-    const m = await measure(p.node.pid, lines, () => p.drive(lines, WARMUP_LINES));
+    const m = await measure(p.node.pid, lines, () => p.drive(lines, WARMUP_LINES), p.sinkPids);
     return { name, ...m, note: lossNote(m, lines, p.sinks.length > 1 ? `${p.sinks.length} drains; lines and lost are per drain` : '') };
   } catch (err) {
     return { name, unavailable: await failure(p.node, err) };
@@ -213,7 +237,7 @@ export async function sluicePacedMax(opts: PipelineOptions, rates: number[], sec
     let seq = warmLines;
     for (const rate of rates) {
       const n = Math.round(rate * seconds);
-      const m = await measure(p.node.pid, n, () => p.drive(n, seq, rate));
+      const m = await measure(p.node.pid, n, () => p.drive(n, seq, rate), p.sinkPids);
       seq += n;
       const achieved = m.elapsedMs ? (n / m.elapsedMs) * 1000 : NaN;
       // The sender paces to the rate; if it (or Sluice's input) fell more than 5% behind, the

@@ -65,6 +65,11 @@ abstract class CountingSink {
     }
   }
 
+  /** Lines counted so far; async so that a sink in another process (ChildSink) has the same shape. */
+  counted(): Promise<number> {
+    return Promise.resolve(this.count);
+  }
+
   /** Forget counts and samples between runs that share one sink. */
   reset(): void {
     this.count = 0;
