@@ -31,6 +31,7 @@ const view = new LogView($('log'), ({ held, skipped, following }) => {
 });
 
 const STATE_TEXT = { connecting: 'connecting…', live: '● live', reconnecting: 'reconnecting…', ended: 'stream ended', stopped: '' };
+// `ended` carries its own "reconnecting in N s"; `reconnecting` is the browser retrying the same session.
 const stream = new LogStream({
   key: () => key,
   onLines: (lines) => view.add(lines),

@@ -111,7 +111,7 @@ export class LogStream {
       if (gen !== this.generation) return;
       if (es.readyState === EventSource.CONNECTING) {
         // The browser retries the same session by itself and resumes after the last event.
-        this.hooks.onState('reconnecting', 'the stream was interrupted; reconnecting');
+        this.hooks.onState('reconnecting', 'the stream was interrupted');
         return;
       }
       es.close();
