@@ -20,7 +20,7 @@ before(async () => {
   await s.createAppWithToken('iso-b');
   for (const [k, p, app] of [['a', a, 'iso-a'], ['b', b, 'iso-b']] as const) {
     assert.equal((await s.api('POST', '/addon-services', p.manifest())).status, 201);
-    p.behave(() => ({ status: 200, body: { id: `${k}-1`, log_drain_url: `https://${k}.drains.example.com/${k}-1` } }));
+    p.behave(() => ({ status: 200, body: { id: `${k}-1`, log_drain_url: `https://localhost/drains/${k}/${k}-1` } }));
     const r = await s.api('POST', `/apps/${app}/addons`, { plan: p.id });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const d = await s.api('GET', `/addons/${r.body.id}/log-drains`);
@@ -41,11 +41,11 @@ test("a partner lists and moves its own add-on's drain", async () => {
   assert.equal(list.status, 200);
   assert.equal(list.body.length, 1);
   assert.equal(list.body[0].token, addon.a.drain.token);
-  const r = await asA('PUT', `/addons/${addon.a.id}/log-drains/${addon.a.drain.id}`, { url: 'https://a2.drains.example.com/a-1' });
+  const r = await asA('PUT', `/addons/${addon.a.id}/log-drains/${addon.a.drain.id}`, { url: 'https://localhost/drains/a2/a-1' });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.token, addon.a.drain.token);
-  const byUrl = await asA('PUT', `/addons/${addon.a.id}/log-drains/${encodeURIComponent('https://a2.drains.example.com/a-1')}`, {
-    url: 'https://a3.drains.example.com/a-1',
+  const byUrl = await asA('PUT', `/addons/${addon.a.id}/log-drains/${encodeURIComponent('https://localhost/drains/a2/a-1')}`, {
+    url: 'https://localhost/drains/a3/a-1',
   });
   assert.equal(byUrl.status, 200, 'the drain may be named by its URL too');
   const bad = await asA('PUT', `/addons/${addon.a.id}/log-drains/${addon.a.drain.id}`, { url: 'gopher://x' });
@@ -58,14 +58,14 @@ test("one partner cannot see or move another partner's drains", async () => {
     const list = await asA('GET', `/addons/${ref}/log-drains`);
     assert.equal(list.status, 404, JSON.stringify(list.body));
     assert.equal(list.body.message, "Couldn't find that add-on.");
-    const move = await asA('PUT', `/addons/${ref}/log-drains/${addon.b.drain.id}`, { url: 'https://evil.example.com/' });
+    const move = await asA('PUT', `/addons/${ref}/log-drains/${addon.b.drain.id}`, { url: 'https://localhost/evil' });
     assert.equal(move.status, 404);
     assert.equal((await asA('GET', `/addons/${ref}`)).status, 404);
     assert.equal((await asA('PATCH', `/addons/${ref}/config`, { config: [] })).status, 404);
     assert.equal((await asA('POST', `/addons/${ref}/actions/provision`)).status, 404);
   }
   // Nor reach B's drain through its own add-on.
-  const cross = await asA('PUT', `/addons/${addon.a.id}/log-drains/${addon.b.drain.id}`, { url: 'https://evil.example.com/' });
+  const cross = await asA('PUT', `/addons/${addon.a.id}/log-drains/${addon.b.drain.id}`, { url: 'https://localhost/evil' });
   assert.equal(cross.status, 404);
   const still = await s.api('GET', `/addons/${addon.b.id}/log-drains`);
   assert.equal(still.body[0].url, addon.b.drain.url, "B's drain is untouched");

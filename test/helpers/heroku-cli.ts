@@ -113,6 +113,10 @@ function herokuEnv(target: HerokuTarget, extra: Record<string, string> = {}): No
     HEROKU_API_KEY: target.apiKey,
     DISABLE_TELEMETRY: 'true',
     HEROKU_SKIP_NEW_VERSION_CHECK: 'true',
+    // Without this every run (a fresh HOME, so no marker file) spawns a detached
+    // `heroku update --autoupdate` that outlives the test and tries to reach Heroku's servers.
+    HEROKU_DISABLE_AUTOUPDATE: 'true',
+    HEROKU_SKIP_ANALYTICS: '1',
     HEROKU_LOGS_COLOR: '0',
     HEROKU_COLOR: '0',
     IS_HEROKU_TEST_ENV: 'true',
