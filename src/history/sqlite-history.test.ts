@@ -4,20 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
-import type { LogLine } from '../core/log-line.js';
 import { openDatabase } from '../store/sqlite-db.js';
+import { line } from './history.case.js';
 import { SqliteHistory } from './sqlite-history.js';
-
-const line = (i: number, procid = 'web.1'): LogLine => ({
-  pri: 190,
-  time: '2026-11-21T05:14:56.000000+00:00',
-  hostname: 'host',
-  source: 'app',
-  procid,
-  msgid: '-',
-  sd: '-',
-  msg: `line ${i} é✓`,
-});
 
 test('keeps exactly the newest 1,500 lines, in memory and on disk', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
