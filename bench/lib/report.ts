@@ -27,6 +27,8 @@ export interface RunResult {
   lost?: number;
   note?: string;
   unavailable?: string;
+  /** A paced search's answer row: the highest rate delivered without loss (lines/s). */
+  bestRate?: number;
 }
 
 export function linesPerSec(r: RunResult): number {

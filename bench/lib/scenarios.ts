@@ -111,8 +111,8 @@ export async function rsyslogRelay(lines: number): Promise<RunResult> {
 }
 
 /** A running Sluice with one app and its token, or the reason it cannot be had. */
-async function sluiceWithApp(app = 'bench'): Promise<{ node: SluiceNode; token: string } | string> {
-  const node = await startSluice();
+async function sluiceWithApp(app = 'bench', serveArgs: readonly string[] = []): Promise<{ node: SluiceNode; token: string } | string> {
+  const node = await startSluice(serveArgs);
   if (typeof node === 'string') return node;
   const created = await createApp(node, app);
   if (typeof created === 'string') {
@@ -134,6 +134,8 @@ export interface PipelineOptions {
   drains?: number;
   /** Where the counting sinks run: 'child' = each in its own process (sink-process.ts); default 'in-process'. */
   sinks?: SinkPlacement;
+  /** Further `sluice serve` flags: a tuned run (the defaults when absent). */
+  serveArgs?: readonly string[];
 }
 
 export type SinkPlacement = 'in-process' | 'child';
@@ -153,7 +155,7 @@ interface Pipeline {
 
 /** Sluice with one app and `opts.drains` drains, each to its own counting sink; a reason string when that cannot be had. */
 async function pipeline(opts: PipelineOptions): Promise<Pipeline | string> {
-  const setup = await sluiceWithApp();
+  const setup = await sluiceWithApp('bench', opts.serveArgs);
   if (typeof setup === 'string') return setup;
   const { node, token } = setup;
   const sinks: DrainSink[] = [];
@@ -259,6 +261,7 @@ export async function sluicePacedMax(opts: PipelineOptions, rates: number[], sec
   }
   rows.push({
     name: `${opts.name}: highest paced rate without loss`,
+    bestRate: best,
     note: best !== undefined ? `${best.toLocaleString('en-US')} lines/s (${seconds} s at each rate; rates tried: ${rates.slice(0, rows.length).map((r) => r.toLocaleString('en-US')).join(', ')})` : `none of the rates tried (${rates[0].toLocaleString('en-US')} lines/s lost lines)`,
   });
   return rows;

@@ -38,16 +38,17 @@ export const SERVE_ARGS = ['serve', '--host', '127.0.0.1', '--http-port', '0', '
 
 /**
  * Starts Sluice with a random admin key in a fresh data directory and waits for its
- * `sluice listening http=… syslog=…` line. Returns a reason string instead of throwing when
- * Sluice cannot run yet, so callers can report "not available" rather than a number.
+ * `sluice listening http=… syslog=…` line. `extraArgs` are further `serve` flags (a tuned run's
+ * settings). Returns a reason string instead of throwing when Sluice cannot run yet, so callers
+ * can report "not available" rather than a number.
  */
-export async function startSluice(): Promise<SluiceNode | string> {
+export async function startSluice(extraArgs: readonly string[] = []): Promise<SluiceNode | string> {
   if (!existsSync(CLI)) return `${CLI} not built`;
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const apiKey = randomBytes(24).toString('hex');
   let service: Service;
   try {
-    service = await startService(process.execPath, [...NODE_FLAGS, CLI, ...SERVE_ARGS, dataDir], {
+    service = await startService(process.execPath, [...NODE_FLAGS, CLI, ...SERVE_ARGS, dataDir, ...extraArgs], {
       env: { ...process.env, SLUICE_API_KEY: apiKey },
       ready: /sluice listening http=(\d+) syslog=(\d+)/,
       timeoutMs: 15_000,

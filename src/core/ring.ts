@@ -4,6 +4,8 @@ export class Ring<T> {
   private buf: (T | undefined)[];
   private head = 0; // index of the oldest entry
   private size = 0;
+  /** Entries ever pushed: the absolute index the next push gets (see `mapRange`). */
+  private pushed = 0;
 
   constructor(readonly capacity: number) {
     if (!(capacity > 0)) throw new RangeError('ring capacity must be positive');
@@ -17,6 +19,7 @@ export class Ring<T> {
 
   /** Appends; returns true when the oldest entry was displaced to make room. */
   push(item: T): boolean {
+    this.pushed++;
     if (this.size < this.capacity) {
       const idx = (this.head + this.size) % this.capacity;
       this.buf[idx] = item;
@@ -51,14 +54,24 @@ export class Ring<T> {
     return out;
   }
 
+  /** Entries ever pushed; entry `total - 1` is the newest, `total - length` the oldest still held. */
+  get total(): number {
+    return this.pushed;
+  }
+
   /**
-   * Replaces each of the newest `n` entries by `f(entry)`, in place, and returns the new values
-   * oldest first. Lets an owner keep a cheap form on the hot path and convert it later, in bulk.
+   * Replaces the entries numbered `from` (inclusive) to `to` (exclusive) by `f(entry)`, in
+   * place, skipping those no longer held, and returns the new values oldest first. Numbers are
+   * absolute (see `total`), so an owner can keep a cheap form on the hot path and convert it
+   * later, in bulk and in several slices, while pushes go on in between.
    */
-  mapLast(n: number, f: (item: T) => T): T[] {
-    const k = Math.max(0, Math.min(n, this.size));
+  mapRange(from: number, to: number, f: (item: T) => T): T[] {
+    const first = Math.max(from, this.pushed - this.size);
+    const end = Math.min(to, this.pushed);
+    if (end <= first) return [];
+    const k = end - first;
     const out = new Array<T>(k);
-    const start = this.head + this.size - k;
+    const start = this.head + this.size - (this.pushed - first);
     for (let i = 0; i < k; i++) {
       const idx = (start + i) % this.capacity;
       out[i] = this.buf[idx] = f(this.buf[idx] as T);

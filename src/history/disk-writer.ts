@@ -3,8 +3,12 @@
 // main thread when no worker can be had).
 import type { Db } from '../store/sqlite-db.js';
 
-/** One app's lines of one flush: its id, the line count, and the lines as a JSON array of cooked text. */
-export type HistoryChunk = [appId: string, n: number, json: string];
+/**
+ * One app's lines of one flush: its id and its cooked lines, oldest first. They cross to the
+ * worker as an array (a structured clone of flat strings is a memcpy) and become the row's JSON
+ * there, so the routing thread never pays for JSON.stringify.
+ */
+export type HistoryChunk = [appId: string, lines: string[]];
 
 interface OnDisk {
   /** Chunks on disk, oldest first: their seq and line count, to know what can be trimmed. */
@@ -34,7 +38,7 @@ export class HistoryDiskWriter {
     this.trim = db.prepare('DELETE FROM history WHERE app_id = ? AND seq <= ?');
     this.dropAll = db.prepare('DELETE FROM history WHERE app_id = ?');
     this.writeAll = db.transaction((batch: readonly HistoryChunk[]) => {
-      for (const [appId, n, json] of batch) this.append(appId, n, json);
+      for (const [appId, lines] of batch) if (lines.length > 0) this.append(appId, lines.length, JSON.stringify(lines));
     });
   }
 

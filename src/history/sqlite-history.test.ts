@@ -71,3 +71,46 @@ for (const worker of [true, false]) {
     db.close();
   });
 }
+
+for (const capacity of [20_000, 300]) {
+  test(`timer flushes cook in slices while lines keep arriving: every line on disk once, in order (capacity ${capacity})`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    let db = openDatabase(dir);
+    let h = new SqliteHistory(db, { flushMs: 1, capacity });
+    // Bursts of 100 between event-loop turns, with timer turns every 500 lines: a timer flush
+    // claims what is new and cooks it 256 lines per turn, so bursts land in the ring while a
+    // flush is half done (and, with capacity 300, displace lines it has not cooked yet).
+    // Each burst also gives a line to a short-lived app and drops the previous one, so some
+    // drops come while a flush that claimed that app is half done.
+    let i = 0;
+    for (let burst = 0; i < 9000; burst++) {
+      for (let k = 0; k < 100; k++) h.deliver('busy', line(++i));
+      h.deliver(`gone-${burst}`, line(0));
+      if (burst > 0) h.drop(`gone-${burst - 1}`);
+      await new Promise((r) => (i % 500 === 0 ? setTimeout(r, 2) : setImmediate(r)));
+    }
+    h.drop('gone-89');
+    await h.close();
+    const rows = db.prepare('SELECT lines FROM history WHERE app_id = ? ORDER BY seq').all('busy') as { lines: string }[];
+    const nums = rows.flatMap((r) => (JSON.parse(r.lines) as string[]).map((text) => Number(/line (\d+) /.exec(text)?.[1])));
+    if (capacity > 9000) {
+      assert.ok(rows.length > 3, `written in several flushes (${rows.length} rows)`);
+      assert.deepEqual(nums, Array.from({ length: 9000 }, (_, k) => k + 1));
+    } else for (let k = 1; k < nums.length; k++) assert.ok(nums[k] > nums[k - 1], `line ${nums[k]} after ${nums[k - 1]}`);
+    assert.equal(nums.at(-1), 9000);
+    const left = db.prepare("SELECT count(*) AS c FROM history WHERE app_id LIKE 'gone-%'").get() as { c: number };
+    assert.equal(left.c, 0, 'dropped apps leave no rows');
+    db.close();
+    db = openDatabase(dir);
+    h = new SqliteHistory(db, { capacity });
+    const kept = Math.min(capacity, 9000);
+    const back = await h.read('busy', kept);
+    assert.deepEqual(
+      back.map((l) => l.msg),
+      Array.from({ length: kept }, (_, k) => `line ${9001 - kept + k} é✓`),
+    );
+    await h.close();
+    db.close();
+  });
+}

@@ -17,9 +17,24 @@ type Entry = LogLine | string;
 
 interface AppHistory {
   ring: Ring<Entry>;
-  /** Lines delivered since the last flush; they are the newest in the ring, still LogLines. */
-  fresh: number;
+  /** Ring index (`Ring.total`) from which lines are not yet handed to the disk writer. */
+  written: number;
+  /** Listed in `dirty` (has lines past `written` that no flush has claimed yet). */
+  dirty: boolean;
 }
+
+/** One flush in progress: each claimed app, the ring index it is flushed up to, and its cooked lines. */
+interface FlushJob {
+  items: { app: AppHistory; appId: string; to: number; lines: string[] }[];
+  next: number;
+}
+
+/**
+ * Lines cooked per event-loop turn by the timer's flush. At 300,000 lines/s a flush has 1,500
+ * lines to cook per app; done in one go that is a millisecond or more during which no input is
+ * read and no drain response is handled, which a 1,024-line drain buffer can't always absorb.
+ */
+const COOK_SLICE = 256;
 
 /**
  * Reads come from memory, so they never wait for the disk and never block input. Each flush
@@ -35,7 +50,8 @@ interface AppHistory {
  */
 export class SqliteHistory implements History {
   private apps = new Map<string, AppHistory>();
-  private dirtyIds = new Map<AppHistory, string>();
+  private dirty = new Map<AppHistory, string>();
+  private job: FlushJob | undefined;
   private timer: NodeJS.Timeout;
   private readonly capacity: number;
   private readonly onError: (err: unknown) => void;
@@ -55,12 +71,7 @@ export class SqliteHistory implements History {
     if (db.memory || opts.worker === false) this.local = new HistoryDiskWriter(db, this.capacity);
     else this.startWorker();
     this.timer = setInterval(() => {
-      // A disk error (full, read-only) must not take the router down: memory still serves reads.
-      try {
-        this.flush();
-      } catch (err) {
-        this.onError(err);
-      }
+      if (this.job === undefined && this.dirty.size > 0) this.continueJob(this.claim());
     }, opts.flushMs ?? 50);
     this.timer.unref();
   }
@@ -68,7 +79,10 @@ export class SqliteHistory implements History {
   deliver(appId: string, line: LogLine): void {
     const app = this.app(appId);
     app.ring.push(line);
-    if (app.fresh++ === 0) this.dirtyIds.set(app, appId);
+    if (!app.dirty) {
+      app.dirty = true;
+      this.dirty.set(app, appId);
+    }
   }
 
   async read(appId: string, n: number, keep?: (line: LogLine) => boolean): Promise<LogLine[]> {
@@ -93,23 +107,65 @@ export class SqliteHistory implements History {
 
   drop(appId: string): void {
     const app = this.apps.get(appId);
-    if (app) this.dirtyIds.delete(app);
-    this.apps.delete(appId);
+    if (app) this.dirty.delete(app);
+    this.apps.delete(appId); // a flush in progress skips it when it posts
     this.send({ op: 'drop', appId });
   }
 
+  /** Writes everything delivered so far, now: finishes a flush in progress, then flushes the rest. */
   flush(): void {
-    if (this.dirtyIds.size === 0) return;
-    const batch: HistoryChunk[] = [];
-    for (const [app, appId] of this.dirtyIds) {
-      // Only the newest `capacity` fresh lines can ever be read back; they are cooked here, in
-      // bulk, and the ring keeps the text from now on.
-      const lines = app.ring.mapLast(Math.min(app.fresh, this.capacity), cook);
-      app.fresh = 0;
-      batch.push([appId, lines.length, JSON.stringify(lines)]);
+    if (this.job) this.finish(this.job, Infinity);
+    if (this.dirty.size > 0) this.finish(this.claim(), Infinity);
+  }
+
+  /** Claims every dirty app's new lines for one flush; lines delivered later go to the next. */
+  private claim(): FlushJob {
+    const job: FlushJob = { items: [], next: 0 };
+    for (const [app, appId] of this.dirty) {
+      app.dirty = false;
+      job.items.push({ app, appId, to: app.ring.total, lines: [] });
     }
-    this.dirtyIds.clear();
-    this.send({ op: 'write', batch });
+    this.dirty.clear();
+    this.job = job;
+    return job;
+  }
+
+  /** The timer's flush: a slice per turn, so input and drain responses are handled in between. */
+  private readonly continueJob = (job: FlushJob): void => {
+    if (this.job !== job) return; // a synchronous flush() finished it
+    if (this.finish(job, COOK_SLICE)) return;
+    setImmediate(this.continueJob, job);
+  };
+
+  /**
+   * Cooks up to `budget` of the job's lines (only the newest `capacity` can ever be read back,
+   * and lines displaced from the ring meanwhile are skipped; the ring keeps the cooked text from
+   * now on) and, once all are cooked, posts the job. Returns true when the job is done.
+   */
+  private finish(job: FlushJob, budget: number): boolean {
+    try {
+      while (job.next < job.items.length) {
+        const item = job.items[job.next];
+        const { app } = item;
+        const from = Math.max(app.written, item.to - this.capacity);
+        const end = Math.min(item.to, from + budget);
+        const cooked = app.ring.mapRange(from, end, cook);
+        for (const text of cooked) item.lines.push(text as string);
+        app.written = end;
+        budget -= end - from;
+        if (end < item.to) return false;
+        job.next++;
+      }
+      this.job = undefined;
+      const batch: HistoryChunk[] = [];
+      for (const { app, appId, lines } of job.items) if (lines.length > 0 && this.apps.get(appId) === app) batch.push([appId, lines]);
+      if (batch.length > 0) this.send({ op: 'write', batch });
+    } catch (err) {
+      // A disk error (full, read-only) must not take the router down: memory still serves reads.
+      this.job = undefined;
+      this.onError(err);
+    }
+    return true;
   }
 
   async close(): Promise<void> {
@@ -160,7 +216,7 @@ export class SqliteHistory implements History {
   private app(appId: string): AppHistory {
     let app = this.apps.get(appId);
     if (app === undefined) {
-      app = { ring: new Ring<Entry>(this.capacity), fresh: 0 };
+      app = { ring: new Ring<Entry>(this.capacity), written: 0, dirty: false };
       const rows: string[][] = [];
       let lines = 0;
       for (const row of this.load.iterate(appId) as Iterable<{ seq: number; n: number; lines: string }>) {
@@ -169,6 +225,7 @@ export class SqliteHistory implements History {
         if (lines >= this.capacity) break;
       }
       for (const chunk of rows) for (const text of chunk) app.ring.push(text);
+      app.written = app.ring.total; // already on disk
       this.apps.set(appId, app);
     }
     return app;
