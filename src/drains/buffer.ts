@@ -41,8 +41,10 @@ export class DrainBuffer {
   drop(n: number, at?: Date): void {
     if (n <= 0) return;
     this.dropped += n;
-    // Only the first loss since the last report needs its time: no Date per displaced line.
-    this.note(n, at ?? (this.pending === 0 ? new Date() : (this.pendingSince as Date)));
+    // Only the first loss since the last report needs its time: no Date (and no Date
+    // comparison) per displaced line while a report is already pending.
+    if (at === undefined && this.pending > 0) this.pending += n;
+    else this.note(n, at ?? new Date());
   }
 
   /** A loss report that was taken but could not be delivered goes back, without counting twice. */
