@@ -77,9 +77,10 @@ for (const capacity of [20_000, 300]) {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     let db = openDatabase(dir);
-    let h = new SqliteHistory(db, { flushMs: 1, capacity });
+    // sliceMs 0: a timer flush cooks 64 lines per turn (in production, as many as fit in 0.5 ms).
+    let h = new SqliteHistory(db, { flushMs: 1, capacity, sliceMs: 0 });
     // Bursts of 100 between event-loop turns, with timer turns every 500 lines: a timer flush
-    // claims what is new and cooks it 256 lines per turn, so bursts land in the ring while a
+    // claims what is new and cooks it a slice per turn, so bursts land in the ring while a
     // flush is half done (and, with capacity 300, displace lines it has not cooked yet).
     // Each burst also gives a line to a short-lived app and drops the previous one, so some
     // drops come while a flush that claimed that app is half done.

@@ -1,4 +1,5 @@
 // Embedded history: a ring of the newest lines per app in memory, written behind to SQLite in chunks.
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { LogLine } from '../core/log-line.js';
 import { Ring } from '../core/ring.js';
@@ -30,11 +31,15 @@ interface FlushJob {
 }
 
 /**
- * Lines cooked per event-loop turn by the timer's flush. At 300,000 lines/s a flush has 1,500
- * lines to cook per app; done in one go that is a millisecond or more during which no input is
- * read and no drain response is handled, which a 1,024-line drain buffer can't always absorb.
+ * Time the timer's flush may take per event-loop turn. A flush cooks up to 1,500 lines per app;
+ * done in one go that is a millisecond or more (many apps: far more) during which no input is read
+ * and no drain response is handled, which a 1,024-line drain buffer can't always absorb. Half a
+ * millisecond cooks ~1,000 lines, several times what one turn's input brings, so cooking keeps up
+ * (cooked text is also what keeps history compact under overload).
  */
-const COOK_SLICE = 256;
+const SLICE_MS = 0.5;
+/** Lines cooked between two looks at the clock. */
+const CLOCK_EVERY = 64;
 
 /**
  * Reads come from memory, so they never wait for the disk and never block input. Each flush
@@ -54,6 +59,7 @@ export class SqliteHistory implements History {
   private job: FlushJob | undefined;
   private timer: NodeJS.Timeout;
   private readonly capacity: number;
+  private readonly sliceMs: number;
   private readonly onError: (err: unknown) => void;
   private readonly load;
   /** The writer on this thread: always for drop() ordering without a worker, and the fallback. */
@@ -63,9 +69,10 @@ export class SqliteHistory implements History {
 
   constructor(
     private readonly db: Db,
-    opts: { flushMs?: number; capacity?: number; onError?: (err: unknown) => void; worker?: boolean } = {},
+    opts: { flushMs?: number; capacity?: number; onError?: (err: unknown) => void; worker?: boolean; sliceMs?: number } = {},
   ) {
     this.capacity = opts.capacity ?? HISTORY_LINES;
+    this.sliceMs = opts.sliceMs ?? SLICE_MS;
     this.onError = opts.onError ?? (() => {});
     this.load = db.prepare('SELECT seq, n, lines FROM history WHERE app_id = ? ORDER BY seq DESC');
     if (db.memory || opts.worker === false) this.local = new HistoryDiskWriter(db, this.capacity);
@@ -133,28 +140,27 @@ export class SqliteHistory implements History {
   /** The timer's flush: a slice per turn, so input and drain responses are handled in between. */
   private readonly continueJob = (job: FlushJob): void => {
     if (this.job !== job) return; // a synchronous flush() finished it
-    if (this.finish(job, COOK_SLICE)) return;
+    if (this.finish(job, performance.now() + this.sliceMs)) return;
     setImmediate(this.continueJob, job);
   };
 
   /**
-   * Cooks up to `budget` of the job's lines (only the newest `capacity` can ever be read back,
-   * and lines displaced from the ring meanwhile are skipped; the ring keeps the cooked text from
-   * now on) and, once all are cooked, posts the job. Returns true when the job is done.
+   * Cooks the job's lines until `deadline` (performance.now()) — only the newest `capacity` can
+   * ever be read back, lines displaced from the ring meanwhile are skipped, and the ring keeps
+   * the cooked text from now on — and, once all are cooked, posts the job. True when done.
    */
-  private finish(job: FlushJob, budget: number): boolean {
+  private finish(job: FlushJob, deadline: number): boolean {
     try {
       while (job.next < job.items.length) {
         const item = job.items[job.next];
         const { app } = item;
         const from = Math.max(app.written, item.to - this.capacity);
-        const end = Math.min(item.to, from + budget);
+        const end = Math.min(item.to, from + CLOCK_EVERY);
         const cooked = app.ring.mapRange(from, end, cook);
         for (const text of cooked) item.lines.push(text as string);
         app.written = end;
-        budget -= end - from;
-        if (end < item.to) return false;
-        job.next++;
+        if (end === item.to) job.next++;
+        if (job.next < job.items.length && performance.now() >= deadline) return false;
       }
       this.job = undefined;
       const batch: HistoryChunk[] = [];
