@@ -30,6 +30,7 @@ const writeDoc = !values['no-doc'];
 
 // Workload 2's names and the target it is measured against (issue 5: tuned syslog-ng, TCP → HTTP).
 const TUNED_BUFFER = 4096;
+const PACED_ROUNDS = 3;
 const W2 = '2. syslog TCP → 1 app → HTTP drain';
 const W2_TUNED = `2t. syslog TCP → 1 app → HTTP drain, --drain-buffer ${TUNED_BUFFER}`;
 const W2_TARGET = 270_000;
@@ -107,8 +108,21 @@ if (values.only !== 'micro') {
     await add(label, () => sluicePipeline(o));
     const flat = e2e[e2e.length - 1];
     if (flat?.name === o.name && flat.lost && !flat.unavailable) {
-      await add(`${label} (paced)`, () => sluicePacedMax(o, PACED_RATES, 2));
+      await add(`${label} (paced)`, () => pacedMedian(o));
     }
+  };
+  // One search can be spoilt by a single scheduling hiccup on a shared 2-core box (a 1,024-line
+  // buffer is 4 ms at 250,000 lines/s), so each search runs PACED_ROUNDS times on fresh nodes and
+  // the median round is shown, with every round's answer in its note.
+  const pacedMedian = async (o: PipelineOptions): Promise<RunResult[]> => {
+    const rounds: RunResult[][] = [];
+    for (let i = 0; i < PACED_ROUNDS; i++) rounds.push(await sluicePacedMax(o, PACED_RATES, 2));
+    const best = (rs: RunResult[]): number => rs[rs.length - 1]?.bestRate ?? 0;
+    const sorted = [...rounds].sort((a, b) => best(a) - best(b));
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const answer = median[median.length - 1];
+    const all = rounds.map((rs) => (rs[rs.length - 1]?.bestRate !== undefined ? formatNumber(best(rs)) : 'none')).join(', ');
+    return [...median.slice(0, -1), { ...answer, note: `median of ${PACED_ROUNDS} searches (${all} lines/s); this round: ${answer.note ?? ''}` }];
   };
   await drainRun('1. HTTP → syslog drain', { name: '1. POST /logs ×500 → 1 app → syslog TCP drain', lines, input: 'http', drain: 'syslog' });
   await drainRun('1b. syslog → syslog drain', { name: '1b. syslog TCP → 1 app → syslog TCP drain', lines, input: 'syslog-tcp', drain: 'syslog' });
@@ -148,11 +162,13 @@ nothing new for 2 s, and "lost" counts what never came (drain buffers are bounde
 A drain run that loses lines flat out is followed by its paced search: the same pipeline on a
 fresh node (warmed up for 1 s at the first rate), fed at rising rates (2 s each, paced in 1 ms
 steps) until a rate loses a line; its last row gives the highest rate delivered without loss.
+The search runs ${PACED_ROUNDS} times; the rows are the median search's, and its last row lists all ${PACED_ROUNDS} answers.
 An HTTP drain has one request in flight and 1,024 lines of buffer (SPEC §8, Logplex's values),
-i.e. 4 ms at 250,000 lines/s; its round trip to the sink is usually under 1 ms, but on a 2-core
-box a sink descheduled (or, in the bench process, kept waiting by the generator's send loop) for
-a few ms is enough to lose lines, so this search varies from run to run; the figure below is this
-run's. "2t" is the same pipeline tuned with \`--drain-buffer ${TUNED_BUFFER}\` (${TUNED_BUFFER / 1024}× the default:
+i.e. 4 ms at 250,000 lines/s. Its round trip to the sink is 0.2–0.7 ms (median 0.17 ms, p99
+2.3 ms over 8,000 requests traced at up to 200,000 lines/s), but generator, Sluice, its history
+writer and the sink share 2 cores, and a single round trip of ~10 ms (both ends waiting for a
+CPU; no GC pause over 3 ms in that trace) is enough to lose lines: the default row varies from
+run to run for that reason. "2t" is the same pipeline tuned with \`--drain-buffer ${TUNED_BUFFER}\` (${TUNED_BUFFER / 1024}× the default:
 ${Math.round((TUNED_BUFFER / 270_000) * 1000)} ms at 270,000 lines/s), as syslog-ng's 270,000 lines/s is its tuned figure; the
 price is memory when receivers fall behind (up to ${TUNED_BUFFER.toLocaleString('en-US')} queued lines per drain instead of 1,024).${
         values.filter

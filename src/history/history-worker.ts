@@ -6,7 +6,8 @@ import { HistoryDiskWriter, type HistoryChunk } from './disk-writer.js';
 
 /** What the main thread sends, in order; the worker answers only `error` and `closed`. */
 export type ToWorker = { op: 'write'; batch: HistoryChunk[] } | { op: 'drop'; appId: string } | { op: 'close' };
-export type FromWorker = { op: 'error'; message: string } | { op: 'closed' };
+/** `written` acknowledges each `write`, failed or not, so the main thread can pace its flushes. */
+export type FromWorker = { op: 'error'; message: string } | { op: 'written' } | { op: 'closed' };
 export interface WorkerInit {
   file: string;
   capacity: number;
@@ -31,5 +32,6 @@ if (port) {
     } catch (err) {
       port.postMessage({ op: 'error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
     }
+    if (m.op === 'write') port.postMessage({ op: 'written' } satisfies FromWorker);
   });
 }

@@ -40,6 +40,14 @@ interface FlushJob {
 const SLICE_MS = 0.5;
 /** Lines cooked between two looks at the clock. */
 const CLOCK_EVERY = 64;
+/**
+ * Lines one flush claims (whole apps, at least one). With thousands of busy apps a flush that
+ * claimed them all would post hundreds of MB at once; instead flushes follow each other, the
+ * next one claimed when the writer has acknowledged the last, so at most one message of about
+ * this many lines (~16 MB) is ever waiting for the disk, and an app's lines wait in its
+ * (bounded) ring meanwhile.
+ */
+const JOB_LINES = 65_536;
 
 /**
  * Reads come from memory, so they never wait for the disk and never block input. Each flush
@@ -66,6 +74,8 @@ export class SqliteHistory implements History {
   private local: HistoryDiskWriter | undefined;
   private worker: Worker | undefined;
   private workerClosed: Promise<void> | undefined;
+  /** Writes posted to the worker and not yet acknowledged. */
+  private unacked = 0;
 
   constructor(
     private readonly db: Db,
@@ -77,9 +87,7 @@ export class SqliteHistory implements History {
     this.load = db.prepare('SELECT seq, n, lines FROM history WHERE app_id = ? ORDER BY seq DESC');
     if (db.memory || opts.worker === false) this.local = new HistoryDiskWriter(db, this.capacity);
     else this.startWorker();
-    this.timer = setInterval(() => {
-      if (this.job === undefined && this.dirty.size > 0) this.continueJob(this.claim());
-    }, opts.flushMs ?? 50);
+    this.timer = setInterval(this.nextJob, opts.flushMs ?? 50);
     this.timer.unref();
   }
 
@@ -122,17 +130,29 @@ export class SqliteHistory implements History {
   /** Writes everything delivered so far, now: finishes a flush in progress, then flushes the rest. */
   flush(): void {
     if (this.job) this.finish(this.job, Infinity);
-    if (this.dirty.size > 0) this.finish(this.claim(), Infinity);
+    if (this.dirty.size > 0) this.finish(this.claim(Infinity), Infinity);
   }
 
-  /** Claims every dirty app's new lines for one flush; lines delivered later go to the next. */
-  private claim(): FlushJob {
+  /** Starts the next timer flush, unless one is running or the writer has not caught up. */
+  private readonly nextJob = (): void => {
+    if (this.job === undefined && this.unacked === 0 && this.dirty.size > 0) this.continueJob(this.claim(JOB_LINES));
+  };
+
+  /**
+   * Claims dirty apps' new lines for one flush, oldest-dirty first, until `limit` lines; lines
+   * delivered later (and apps not claimed) go to the next.
+   */
+  private claim(limit: number): FlushJob {
     const job: FlushJob = { items: [], next: 0 };
+    let lines = 0;
     for (const [app, appId] of this.dirty) {
+      if (lines >= limit) break;
       app.dirty = false;
-      job.items.push({ app, appId, to: app.ring.total, lines: [] });
+      this.dirty.delete(app); // deleting the entry being visited is safe for a Map iterator
+      const to = app.ring.total;
+      lines += Math.min(to - app.written, this.capacity);
+      job.items.push({ app, appId, to, lines: [] });
     }
-    this.dirty.clear();
     this.job = job;
     return job;
   }
@@ -193,6 +213,7 @@ export class SqliteHistory implements History {
   private send(m: ToWorker): void {
     if (this.worker) {
       this.worker.postMessage(m);
+      if (m.op === 'write') this.unacked++;
       return;
     }
     const local = (this.local ??= new HistoryDiskWriter(this.db, this.capacity));
@@ -206,12 +227,18 @@ export class SqliteHistory implements History {
     w.unref(); // like the flush timer: the history never keeps the process alive by itself
     w.on('message', (m: FromWorker) => {
       if (m.op === 'error') this.onError(new Error(m.message));
+      else if (m.op === 'written') {
+        this.unacked--;
+        // More apps waiting: the next flush starts now rather than at the next tick.
+        if (this.unacked === 0 && this.dirty.size > 0) setImmediate(this.nextJob);
+      }
     });
     // A worker that dies (it could not load SQLite, or crashed) hands the writes back to this
     // thread; what it had not written yet is lost, like a crash's last interval.
     const fallBack = (err?: unknown): void => {
       if (this.worker !== w) return;
       this.worker = undefined;
+      this.unacked = 0;
       if (err !== undefined) this.onError(err);
     };
     w.on('error', (err) => fallBack(err));
