@@ -76,6 +76,8 @@ export class SqliteHistory implements History {
   private workerClosed: Promise<void> | undefined;
   /** Writes posted to the worker and not yet acknowledged. */
   private unacked = 0;
+  /** The last claim stopped at its limit: apps it left should not wait for the next tick. */
+  private backlog = false;
 
   constructor(
     private readonly db: Db,
@@ -145,8 +147,12 @@ export class SqliteHistory implements History {
   private claim(limit: number): FlushJob {
     const job: FlushJob = { items: [], next: 0 };
     let lines = 0;
+    this.backlog = false;
     for (const [app, appId] of this.dirty) {
-      if (lines >= limit) break;
+      if (lines >= limit) {
+        this.backlog = true;
+        break;
+      }
       app.dirty = false;
       this.dirty.delete(app); // deleting the entry being visited is safe for a Map iterator
       const to = app.ring.total;
@@ -229,8 +235,9 @@ export class SqliteHistory implements History {
       if (m.op === 'error') this.onError(new Error(m.message));
       else if (m.op === 'written') {
         this.unacked--;
-        // More apps waiting: the next flush starts now rather than at the next tick.
-        if (this.unacked === 0 && this.dirty.size > 0) setImmediate(this.nextJob);
+        // Apps the last flush had to leave: the next flush starts now rather than at the next
+        // tick (an app that merely got new lines meanwhile waits for the tick, as usual).
+        if (this.unacked === 0 && this.backlog) setImmediate(this.nextJob);
       }
     });
     // A worker that dies (it could not load SQLite, or crashed) hands the writes back to this
