@@ -41,13 +41,14 @@ const SLICE_MS = 0.5;
 /** Lines cooked between two looks at the clock. */
 const CLOCK_EVERY = 64;
 /**
- * Lines one flush claims (whole apps, at least one). With thousands of busy apps a flush that
- * claimed them all would post hundreds of MB at once; instead flushes follow each other, the
- * next one claimed when the writer has acknowledged the last, so at most one message of about
- * this many lines (~16 MB) is ever waiting for the disk, and an app's lines wait in its
- * (bounded) ring meanwhile.
+ * Lines per message to the writer (whole apps, at least one): with thousands of busy apps one
+ * flush cooks hundreds of MB. Cooking never waits for the disk (cooked text is what keeps the
+ * rings compact), but the cooked parts are posted one at a time, each when the writer has
+ * acknowledged the last, so at most one ~16 MB message waits in the worker's queue.
  */
-const JOB_LINES = 65_536;
+const PART_LINES = 65_536;
+/** Cooked lines waiting to be posted above which no new flush is claimed (the disk is behind). */
+const OUTBOX_MAX = 4 * PART_LINES;
 
 /**
  * Reads come from memory, so they never wait for the disk and never block input. Each flush
@@ -76,8 +77,9 @@ export class SqliteHistory implements History {
   private workerClosed: Promise<void> | undefined;
   /** Writes posted to the worker and not yet acknowledged. */
   private unacked = 0;
-  /** The last claim stopped at its limit: apps it left should not wait for the next tick. */
-  private backlog = false;
+  /** Cooked parts not yet posted, oldest first (each app's rows stay in order), and their lines. */
+  private outbox: { app: AppHistory; appId: string; lines: string[] }[][] = [];
+  private outboxLines = 0;
 
   constructor(
     private readonly db: Db,
@@ -132,35 +134,42 @@ export class SqliteHistory implements History {
   /** Writes everything delivered so far, now: finishes a flush in progress, then flushes the rest. */
   flush(): void {
     if (this.job) this.finish(this.job, Infinity);
-    if (this.dirty.size > 0) this.finish(this.claim(Infinity), Infinity);
+    if (this.dirty.size > 0) this.finish(this.claim(), Infinity);
+    this.pump(true);
   }
 
-  /** Starts the next timer flush, unless one is running or the writer has not caught up. */
+  /** Starts the next timer flush, unless one is running or the disk is far behind. */
   private readonly nextJob = (): void => {
-    if (this.job === undefined && this.unacked === 0 && this.dirty.size > 0) this.continueJob(this.claim(JOB_LINES));
+    if (this.job === undefined && this.outboxLines < OUTBOX_MAX && this.dirty.size > 0) this.continueJob(this.claim());
   };
 
-  /**
-   * Claims dirty apps' new lines for one flush, oldest-dirty first, until `limit` lines; lines
-   * delivered later (and apps not claimed) go to the next.
-   */
-  private claim(limit: number): FlushJob {
+  /** Claims every dirty app's new lines for one flush; lines delivered later go to the next. */
+  private claim(): FlushJob {
     const job: FlushJob = { items: [], next: 0 };
-    let lines = 0;
-    this.backlog = false;
     for (const [app, appId] of this.dirty) {
-      if (lines >= limit) {
-        this.backlog = true;
-        break;
-      }
       app.dirty = false;
-      this.dirty.delete(app); // deleting the entry being visited is safe for a Map iterator
-      const to = app.ring.total;
-      lines += Math.min(to - app.written, this.capacity);
-      job.items.push({ app, appId, to, lines: [] });
+      job.items.push({ app, appId, to: app.ring.total, lines: [] });
     }
+    this.dirty.clear();
     this.job = job;
     return job;
+  }
+
+  /**
+   * Posts cooked parts, oldest first: one while the writer has none unacknowledged, or all of
+   * them when `all` (a synchronous flush). Apps dropped meanwhile are left out, so no row of
+   * theirs lands after their `drop`.
+   */
+  private pump(all = false): void {
+    while (this.outbox.length > 0 && (all || this.unacked === 0)) {
+      const part = this.outbox.shift()!;
+      const batch: HistoryChunk[] = [];
+      for (const { app, appId, lines } of part) {
+        this.outboxLines -= lines.length;
+        if (this.apps.get(appId) === app) batch.push([appId, lines]);
+      }
+      if (batch.length > 0) this.send({ op: 'write', batch });
+    }
   }
 
   /** The timer's flush: a slice per turn, so input and drain responses are handled in between. */
@@ -189,9 +198,11 @@ export class SqliteHistory implements History {
         if (job.next < job.items.length && performance.now() >= deadline) return false;
       }
       this.job = undefined;
-      const batch: HistoryChunk[] = [];
-      for (const { app, appId, lines } of job.items) if (lines.length > 0 && this.apps.get(appId) === app) batch.push([appId, lines]);
-      if (batch.length > 0) this.send({ op: 'write', batch });
+      for (const part of splitParts(job.items, PART_LINES)) {
+        this.outbox.push(part);
+        for (const item of part) this.outboxLines += item.lines.length;
+      }
+      this.pump();
     } catch (err) {
       // A disk error (full, read-only) must not take the router down: memory still serves reads.
       this.job = undefined;
@@ -235,9 +246,7 @@ export class SqliteHistory implements History {
       if (m.op === 'error') this.onError(new Error(m.message));
       else if (m.op === 'written') {
         this.unacked--;
-        // Apps the last flush had to leave: the next flush starts now rather than at the next
-        // tick (an app that merely got new lines meanwhile waits for the tick, as usual).
-        if (this.unacked === 0 && this.backlog) setImmediate(this.nextJob);
+        this.pump();
       }
     });
     // A worker that dies (it could not load SQLite, or crashed) hands the writes back to this
@@ -246,6 +255,7 @@ export class SqliteHistory implements History {
       if (this.worker !== w) return;
       this.worker = undefined;
       this.unacked = 0;
+      this.pump(true);
       if (err !== undefined) this.onError(err);
     };
     w.on('error', (err) => fallBack(err));
@@ -270,6 +280,25 @@ export class SqliteHistory implements History {
     }
     return app;
   }
+}
+
+/** Groups a flush's apps, in order, into parts of at least one app and at most `max` lines where possible. */
+export function splitParts<T extends { lines: readonly unknown[] }>(items: readonly T[], max: number): T[][] {
+  const parts: T[][] = [];
+  let part: T[] = [];
+  let n = 0;
+  for (const item of items) {
+    if (item.lines.length === 0) continue;
+    if (part.length > 0 && n + item.lines.length > max) {
+      parts.push(part);
+      part = [];
+      n = 0;
+    }
+    part.push(item);
+    n += item.lines.length;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 function cook(e: Entry): Entry {
