@@ -24,9 +24,17 @@ interface AppHistory {
   dirty: boolean;
 }
 
-/** One flush in progress: each claimed app, the ring index it is flushed up to, and its cooked lines. */
+/** One app's share of a flush: the ring index it is flushed up to, and its lines cooked so far. */
+interface FlushItem {
+  app: AppHistory;
+  appId: string;
+  to: number;
+  lines: string[];
+}
+
+/** One flush in progress: the claimed apps, and the first not yet fully cooked. */
 interface FlushJob {
-  items: { app: AppHistory; appId: string; to: number; lines: string[] }[];
+  items: FlushItem[];
   next: number;
 }
 
@@ -52,13 +60,14 @@ const OUTBOX_MAX = 4 * PART_LINES;
 
 /**
  * Reads come from memory, so they never wait for the disk and never block input. Each flush
- * writes one row per app that received lines (a JSON array of its cooked RFC 5424 lines) in one
- * transaction, and deletes the app's oldest rows once the rest still hold the whole history; a
- * crash loses at most one flush interval of the on-disk copy. An app's ring is loaded the first
- * time the app is touched after a start, so idle apps cost nothing.
+ * writes one row per app that received lines (a JSON array of its cooked RFC 5424 lines), one
+ * transaction per part of ~65,000 lines, and deletes the app's oldest rows once the rest still
+ * hold the whole history; a crash loses about one flush interval of the on-disk copy (more when
+ * the disk falls behind). An app's ring is loaded the first time the app is touched after a
+ * start, so idle apps cost nothing.
  *
  * The SQLite writes run on a worker thread with its own connection (history-worker.ts): the
- * main thread only cooks the fresh lines and posts one message per flush, so neither a write
+ * main thread only cooks the fresh lines, a slice per turn, and posts them, so neither a write
  * nor a WAL checkpoint can stall routing. An in-memory database, or a worker that fails, falls
  * back to writing on the main thread's connection.
  */
@@ -78,7 +87,7 @@ export class SqliteHistory implements History {
   /** Writes posted to the worker and not yet acknowledged. */
   private unacked = 0;
   /** Cooked parts not yet posted, oldest first (each app's rows stay in order), and their lines. */
-  private outbox: { app: AppHistory; appId: string; lines: string[] }[][] = [];
+  private outbox: FlushItem[][] = [];
   private outboxLines = 0;
 
   constructor(
@@ -255,8 +264,12 @@ export class SqliteHistory implements History {
       if (this.worker !== w) return;
       this.worker = undefined;
       this.unacked = 0;
-      this.pump(true);
       if (err !== undefined) this.onError(err);
+      try {
+        this.pump(true); // what was waiting for the worker goes to this thread's connection
+      } catch (e) {
+        this.onError(e); // a disk error must not escape an event handler and end the process
+      }
     };
     w.on('error', (err) => fallBack(err));
     w.on('exit', () => fallBack());
