@@ -161,7 +161,9 @@ drain, lines/s counts lines that arrived; a run ends when the sinks have everyth
 nothing new for 2 s, and "lost" counts what never came (drain buffers are bounded, drop-oldest).
 A drain run that loses lines flat out is followed by its paced search: the same pipeline on a
 fresh node (warmed up for 1 s at the first rate), fed at rising rates (2 s each, paced in 1 ms
-steps) until a rate loses a line; its last row gives the highest rate delivered without loss.
+steps; a generator that falls behind does not catch up in a burst — what it owes beyond 2 ms of
+lines is forgiven, and a rate whose achieved input is under 95% does not count) until a rate
+loses a line; its last row gives the highest rate delivered without loss.
 The search runs ${PACED_ROUNDS} times; the rows are the median search's, and its last row lists all ${PACED_ROUNDS} answers.
 An HTTP drain has one request in flight and 1,024 lines of buffer (SPEC §8, Logplex's values),
 i.e. 4 ms at 250,000 lines/s. Its round trip to the sink is 0.2–0.7 ms (median 0.17 ms, p99

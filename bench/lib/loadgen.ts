@@ -117,6 +117,7 @@ export async function sendTcp(opts: SendOptions): Promise<SendResult> {
   socket.setNoDelay(true);
   await onceOrError(socket, 'connect');
   const startedAt = performance.now();
+  const pacer = opts.rate ? new Pacer(opts.rate) : undefined;
   let sent = 0;
   const first = opts.firstSeq ?? 0;
   while (sent < opts.lines) {
@@ -125,8 +126,8 @@ export async function sendTcp(opts: SendOptions): Promise<SendResult> {
       throw new Error(`sendTcp: deadline passed after ${sent} of ${opts.lines} lines`);
     }
     let n = Math.min(TCP_CHUNK_LINES, opts.lines - sent);
-    if (opts.rate) {
-      n = Math.min(n, await paceBudget(opts.rate, startedAt, sent));
+    if (pacer) {
+      n = Math.min(n, await pacer.budget(sent));
       if (n === 0) continue;
     }
     const ok = socket.write(opts.factory.build(first + sent, n));
@@ -145,14 +146,15 @@ export async function sendUdp(opts: SendOptions): Promise<SendResult> {
   const deadline = performance.now() + (opts.deadlineMs ?? 120_000);
   const socket = dgram.createSocket('udp4');
   const startedAt = performance.now();
+  const pacer = opts.rate ? new Pacer(opts.rate, 64) : undefined;
   let sent = 0;
   const first = opts.firstSeq ?? 0;
   try {
     while (sent < opts.lines) {
       if (performance.now() > deadline) throw new Error(`sendUdp: deadline passed after ${sent} lines`);
       let n = Math.min(64, opts.lines - sent);
-      if (opts.rate) {
-        n = Math.min(n, await paceBudget(opts.rate, startedAt, sent));
+      if (pacer) {
+        n = Math.min(n, await pacer.budget(sent));
         if (n === 0) continue;
       }
       const stamp = nowMicros();
@@ -188,6 +190,7 @@ export async function sendHttp(opts: HttpSendOptions): Promise<SendResult> {
   const auth = 'Basic ' + Buffer.from(`token:${opts.token}`).toString('base64');
   const first = opts.firstSeq ?? 0;
   const startedAt = performance.now();
+  const pacer = opts.rate ? new Pacer(opts.rate, batch) : undefined;
   let next = 0; // lines handed to a worker so far; single-threaded, so no race
   let rejected = 0;
   const rejections: string[] = [];
@@ -196,8 +199,8 @@ export async function sendHttp(opts: HttpSendOptions): Promise<SendResult> {
     while (next < opts.lines) {
       if (performance.now() > deadline) throw new Error(`sendHttp: deadline passed after ${next} lines`);
       let n = Math.min(batch, opts.lines - next);
-      if (opts.rate) {
-        n = Math.min(n, await paceBudget(opts.rate, startedAt, next));
+      if (pacer) {
+        n = Math.min(n, await pacer.budget(next));
         if (n === 0 || next >= opts.lines) continue;
         n = Math.min(n, opts.lines - next);
       }
@@ -239,15 +242,36 @@ function post(agent: http.Agent, host: string, port: number, body: Buffer, heade
 }
 
 /**
- * How many lines may go now to stay on `rate`; sleeps when the budget is spent. The sleep is
- * 1 ms (a timer's floor), so a paced sender releases at most ~1 ms of lines at once, as a busy
- * producer would, rather than 5 ms bursts that would test burst absorption instead of rate.
+ * Paces a sender to `rate` lines/s. `budget(sent)` says how many lines may go now, sleeping 1 ms
+ * (a timer's floor) when none may, so a paced sender releases about 1 ms of lines at once, as a
+ * busy producer would. A sender that fell behind (its own process descheduled, a GC pause) does
+ * not catch up in one burst: whatever it owes beyond `burstMs` of lines is forgiven, so the
+ * offered load stays a rate rather than a test of burst absorption. Forgiven lines lower the
+ * achieved rate, which the paced searches check (a rate not really offered does not count).
  */
-async function paceBudget(rate: number, startedAt: number, sent: number): Promise<number> {
-  const allowed = Math.floor(((performance.now() - startedAt) / 1000) * rate) - sent;
-  if (allowed > 0) return allowed;
-  await new Promise((r) => setTimeout(r, 1));
-  return 0;
+export class Pacer {
+  private origin = performance.now();
+  private readonly cap: number;
+
+  /** `minBurst`: lines the sender must be able to send at once (a POST's batch). */
+  constructor(
+    private readonly rate: number,
+    minBurst = 1,
+    burstMs = 2,
+  ) {
+    this.cap = Math.max(minBurst, Math.ceil((rate * burstMs) / 1000));
+  }
+
+  async budget(sent: number): Promise<number> {
+    let allowed = Math.floor(((performance.now() - this.origin) / 1000) * this.rate) - sent;
+    if (allowed > this.cap) {
+      this.origin += ((allowed - this.cap) / this.rate) * 1000;
+      allowed = this.cap;
+    }
+    if (allowed > 0) return allowed;
+    await new Promise((r) => setTimeout(r, 1));
+    return 0;
+  }
 }
 
 function onceOrError(emitter: net.Socket, event: string): Promise<void> {
