@@ -3,19 +3,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSluice, runSluiceCli, rfc5424, makeFrame, waitUntil, type Sluice } from './helpers/sluice.js';
-import { httpReceiver, makeCerts, removeDir, sleep, until, type Certs, type HttpReceiver } from './drains-support.js';
+import { httpReceiver, makeCerts, receiverPool, removeDir, sleep, until, type Certs, type HttpReceiver } from './drains-support.js';
 
 const T = { timeout: 60_000 };
 
 describe('drains through sluice serve', () => {
   let s: Sluice;
   let certs: Certs;
-  const receivers: HttpReceiver[] = [];
-  const rx = async (o: Parameters<typeof httpReceiver>[0] = {}): Promise<HttpReceiver> => {
-    const r = await httpReceiver(o);
-    receivers.push(r);
-    return r;
-  };
+  const receivers = receiverPool();
+  const rx = async (o: Parameters<typeof httpReceiver>[0] = {}): Promise<HttpReceiver> => receivers.track(await httpReceiver(o));
 
   before(async () => {
     certs = makeCerts();
@@ -23,7 +19,7 @@ describe('drains through sluice serve', () => {
   });
   after(async () => {
     await s.stop();
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     removeDir(certs.dir);
   });
 

@@ -4,8 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VERSION } from '../src/core/version.js';
 import {
-  freePort, harness, httpReceiver, l10Count, logLine, makeCerts, removeDir, sleep, splitFrames, until,
-  type Certs, type Harness, type HttpReceiver,
+  accounted, freePort, harness, httpReceiver, l10Count, logLine, makeCerts, removeDir, sleep, splitFrames, until,
+  receiverPool, type Certs, type Harness, type HttpReceiver,
 } from './drains-support.js';
 
 const T = { timeout: 30_000 };
@@ -13,12 +13,8 @@ const T = { timeout: 30_000 };
 describe('HTTP drains', () => {
   let h: Harness;
   let certs: Certs;
-  const receivers: HttpReceiver[] = [];
-  const rx = async (o: Parameters<typeof httpReceiver>[0] = {}): Promise<HttpReceiver> => {
-    const r = await httpReceiver(o);
-    receivers.push(r);
-    return r;
-  };
+  const receivers = receiverPool();
+  const rx = async (o: Parameters<typeof httpReceiver>[0] = {}): Promise<HttpReceiver> => receivers.track(await httpReceiver(o));
 
   before(async () => {
     certs = makeCerts();
@@ -26,7 +22,7 @@ describe('HTTP drains', () => {
   });
   after(async () => {
     await h.close();
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     removeDir(certs.dir);
   });
 
@@ -220,8 +216,7 @@ describe('HTTP drain loss accounting', () => {
       assert.match(t.lines[0], / - line 3977\n$/);
       assert.match(t.lines[1023], / - line 5000\n$/);
       // The receiver has the last batch before the drain has its answer: wait for the counters.
-      const counted = (): number => (h.manager.health(d.id)?.delivered ?? 0) + (h.manager.health(d.id)?.dropped ?? 0);
-      assert.ok(await until(() => counted() === 5000), `delivered + dropped = ${counted()}`);
+      assert.ok(await until(() => accounted(h, d.id) === 5000), `delivered + dropped = ${accounted(h, d.id)}`);
       const hh = h.manager.health(d.id)!;
       assert.equal(hh.state, 'delivering');
       assert.equal(hh.queued, 0);

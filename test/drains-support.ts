@@ -298,6 +298,26 @@ export function logLine(msg: string, o: Partial<LogLine> = {}): LogLine {
   };
 }
 
+/** Every line a drain has accounted for: delivered plus dropped (its health counters). */
+export function accounted(h: Harness, drainId: string): number {
+  const hh = h.manager.health(drainId);
+  return (hh?.delivered ?? 0) + (hh?.dropped ?? 0);
+}
+
+/** Receivers a suite starts, to close together in its `after` hook. */
+export function receiverPool(): { track<R extends { close(): Promise<void> }>(r: R): R; closeAll(): Promise<void> } {
+  const open: Array<{ close(): Promise<void> }> = [];
+  return {
+    track(r) {
+      open.push(r);
+      return r;
+    },
+    async closeAll() {
+      await Promise.all(open.map((r) => r.close()));
+    },
+  };
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -3,8 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  freePort, harness, l10Count, logLine, makeCerts, removeDir, sleep, splitFrames, streamReceiver, udpReceiver, until,
-  type Certs, type Harness, type StreamReceiver,
+  accounted, freePort, harness, l10Count, logLine, makeCerts, removeDir, sleep, splitFrames, streamReceiver, udpReceiver, until,
+  receiverPool, type Certs, type Harness, type StreamReceiver,
 } from './drains-support.js';
 
 const T = { timeout: 30_000 };
@@ -12,12 +12,8 @@ const T = { timeout: 30_000 };
 describe('syslog drains', () => {
   let h: Harness;
   let certs: Certs;
-  const receivers: Array<{ close(): Promise<void> }> = [];
-  const rx = async (o: Parameters<typeof streamReceiver>[0] = {}): Promise<StreamReceiver> => {
-    const r = await streamReceiver(o);
-    receivers.push(r);
-    return r;
-  };
+  const receivers = receiverPool();
+  const rx = async (o: Parameters<typeof streamReceiver>[0] = {}): Promise<StreamReceiver> => receivers.track(await streamReceiver(o));
 
   before(async () => {
     certs = makeCerts();
@@ -25,7 +21,7 @@ describe('syslog drains', () => {
   });
   after(async () => {
     await h.close();
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     removeDir(certs.dir);
   });
 
@@ -101,7 +97,7 @@ describe('syslog drains', () => {
 
   test('UDP: one unframed message per datagram', T, async () => {
     const u = await udpReceiver();
-    receivers.push(u);
+    receivers.track(u);
     const d = await h.addDrain(`syslog+udp://127.0.0.1:${u.port}`);
     h.manager.deliver(h.appId, logLine('dgram one', { time: '2024-01-01T00:00:00.000000+00:00' }));
     h.manager.deliver(h.appId, logLine('dgram two\n', { time: '2024-01-01T00:00:00.000000+00:00' }));
@@ -162,8 +158,7 @@ describe('syslog drain loss accounting and reconnect', () => {
       assert.match(c.lines[0], / - - line 1977\n$/);
       assert.match(c.lines[1023], / - - line 3000\n$/);
       // The receiver can read the last frames before the drain's write callback counts them.
-      const counted = (): number => (h.manager.health(d.id)?.delivered ?? 0) + (h.manager.health(d.id)?.dropped ?? 0);
-      assert.ok(await until(() => counted() === 3000), `delivered + dropped = ${counted()}`);
+      assert.ok(await until(() => accounted(h, d.id) === 3000), `delivered + dropped = ${accounted(h, d.id)}`);
       // The receiver goes away and comes back: the drain reconnects.
       await r.close();
       h.manager.deliver(h.appId, logLine('probe after close'));

@@ -38,7 +38,7 @@ export class HistoryDiskWriter {
     this.trim = db.prepare('DELETE FROM history WHERE app_id = ? AND seq <= ?');
     this.dropAll = db.prepare('DELETE FROM history WHERE app_id = ?');
     this.writeAll = db.transaction((batch: readonly HistoryChunk[]) => {
-      for (const [appId, lines] of batch) if (lines.length > 0) this.append(appId, lines.length, JSON.stringify(lines));
+      for (const [appId, lines] of batch) this.append(appId, lines.length, JSON.stringify(lines));
     });
   }
 
