@@ -103,7 +103,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // L14 and other lines about a drain go to the app's history and tails, not to its drains.
   const drains = new DrainManager(store, {
     bufferSize: opts.drainBuffer ?? 1024,
-    options: opts.drainOptions,
+    options: { ...opts.drainOptions, denyPrivate: opts.denyPrivateDrains === true },
     ca: opts.drainCaFile ? readFileSync(opts.drainCaFile) : undefined,
     appLog: (appId, line) => {
       history.deliver(appId, line);

@@ -2,6 +2,9 @@
 // id/url/token, health, test action, audit lines, metrics, `sluice drains*`, graceful stop.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startSluice, runSluiceCli, rfc5424, makeFrame, waitUntil, type Sluice } from './helpers/sluice.js';
 import { httpReceiver, makeCerts, receiverPool, removeDir, sleep, until, type Certs, type HttpReceiver } from './drains-support.js';
 
@@ -192,6 +195,41 @@ describe('sluice serve policies and shutdown', () => {
       }
     } finally {
       await s.stop();
+    }
+  });
+
+  test('--deny-private-drains also holds for drains added before it was turned on', T, async () => {
+    const r = await httpReceiver();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sluice-deny-'));
+    try {
+      const before = await startSluice({ dataDir });
+      let id: string;
+      let token: string;
+      try {
+        token = await before.createAppWithToken('laterdeny');
+        const add = await before.api('POST', '/apps/laterdeny/log-drains', { url: `http://127.0.0.1:${r.port}/` });
+        assert.equal(add.status, 201);
+        id = add.body.id;
+      } finally {
+        await before.stop();
+      }
+      const sentBefore = r.requests.length; // the first node's own lines about the new drain
+      const s = await startSluice({ dataDir, args: ['--deny-private-drains'], apiKey: before.apiKey });
+      try {
+        assert.equal((await s.postLogs(token, [makeFrame(rfc5424(token, 'web.1', 'must not leave'))])).status, 204);
+        let health: { last_error: string | null } | null = null;
+        for (let i = 0; i < 100 && !health?.last_error; i++) {
+          await sleep(50);
+          health = (await s.api('GET', `/apps/laterdeny/log-drains/${id}`)).body.health;
+        }
+        assert.match(health?.last_error ?? '', /^127\.0\.0\.1 is a loopback or private address \(127\.0\.0\.1\); this server denies private drains$/);
+        assert.equal(r.requests.length, sentBefore, 'nothing was sent once private drains were denied');
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      await r.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

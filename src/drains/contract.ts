@@ -28,6 +28,8 @@ export interface DrainOptions {
   l14IntervalMs: number;
   /** Longest `Retry-After` honoured; a larger value is capped (a receiver cannot park a drain forever). */
   maxRetryAfterMs: number;
+  /** `--deny-private-drains`: never dial loopback or private addresses (link-local never is). */
+  denyPrivate: boolean;
 }
 
 export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
@@ -43,6 +45,7 @@ export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
   failingAfter: 3,
   l14IntervalMs: 5 * 60_000,
   maxRetryAfterMs: 5 * 60_000,
+  denyPrivate: false,
 };
 
 /** Everything a drain gets from the manager. `buffer` and `health` outlive a URL change. */

@@ -47,12 +47,17 @@ export async function validateDrainUrl(raw: string, policy: DrainUrlPolicy): Pro
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [host] : policy.resolve === false ? [] : await resolveAll(host);
   for (const a of addresses) {
-    if (isLinkLocal(a)) return { ok: false, reason: `${host} is a link-local address (${a}); drains to it are never allowed` };
-    if (policy.denyPrivate && isPrivate(a)) {
-      return { ok: false, reason: `${host} is a loopback or private address (${a}); this server denies private drains` };
-    }
+    const reason = addressRefusal(host, a, policy.denyPrivate);
+    if (reason) return { ok: false, reason };
   }
   return { ok: true, url: raw, kind };
+}
+
+/** Why a drain may not be dialled at `address` (one of `host`'s), or undefined when it may. */
+export function addressRefusal(host: string, address: string, denyPrivate: boolean): string | undefined {
+  if (isLinkLocal(address)) return `${host} is a link-local address (${address}); drains to it are never allowed`;
+  if (denyPrivate && isPrivate(address)) return `${host} is a loopback or private address (${address}); this server denies private drains`;
+  return undefined;
 }
 
 async function resolveAll(host: string): Promise<string[]> {

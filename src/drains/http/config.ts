@@ -13,6 +13,8 @@ export interface HttpTarget {
   insecure: boolean;
   /** For SNI; undefined for IP literals. */
   servername: string | undefined;
+  /** The host without IPv6 brackets. */
+  host: string;
 }
 
 export function httpTarget(raw: string): HttpTarget {
@@ -30,5 +32,6 @@ export function httpTarget(raw: string): HttpTarget {
     tls,
     insecure: u.hash === '#insecure',
     servername: isIP(host) ? undefined : host,
+    host,
   };
 }

@@ -4,6 +4,7 @@ import { Client } from 'undici';
 import { VERSION } from '../../core/version.js';
 import { formatHttpDrainMessage } from '../../wire/drain-format.js';
 import { platformLine } from '../../core/stream-errors.js';
+import { guardedLookup, literalRefusal } from '../address-guard.js';
 import { certFailure, describeError, parseRetryAfter } from '../backoff.js';
 import { BaseDrain, elapsed, type StepResult } from '../base.js';
 import type { DrainContext, DrainTestResult } from '../contract.js';
@@ -91,6 +92,7 @@ export class HttpDrain extends BaseDrain {
     return new Client(t.origin, {
       connect: {
         timeout: o.connectTimeoutMs,
+        lookup: guardedLookup(o.denyPrivate),
         ...(t.tls
           ? {
               rejectUnauthorized: !t.insecure,
@@ -107,6 +109,9 @@ export class HttpDrain extends BaseDrain {
   }
 
   private async send(b: HttpBatch, client?: Client): Promise<Outcome> {
+    // connect() does not call `lookup` for an IP literal: those are checked here.
+    const refused = literalRefusal(this.target.host, this.ctx.options.denyPrivate);
+    if (refused) return { kind: 'retry', error: refused };
     const c = client ?? (this.client ??= this.newClient());
     const ac = new AbortController();
     if (!client) this.abort = ac;

@@ -1,6 +1,7 @@
 // One outgoing syslog connection, TCP or TLS (SNI, hostname verification, extra CA, #insecure).
 import net from 'node:net';
 import tls from 'node:tls';
+import { guardedLookup, literalRefusal } from '../address-guard.js';
 
 export interface SyslogTarget {
   host: string;
@@ -22,20 +23,26 @@ export interface ConnectOptions {
   timeoutMs: number;
   /** Extra trusted CA (PEM) added to the system's. */
   ca?: Buffer;
+  /** Refuse loopback and private addresses too (link-local always is). */
+  denyPrivate: boolean;
 }
 
 /** Resolves once connected (and, for TLS, the certificate verified); rejects on error or timeout. */
 export function connectSyslog(t: SyslogTarget, o: ConnectOptions): Promise<net.Socket> {
+  const refused = literalRefusal(t.host, o.denyPrivate);
+  if (refused) return Promise.reject(Object.assign(new Error(refused), { code: 'EADDRNOTAVAIL' }));
+  const lookup = guardedLookup(o.denyPrivate);
   return new Promise((resolve, reject) => {
     const sock: net.Socket = t.tls
       ? tls.connect({
           host: t.host,
           port: t.port,
+          lookup,
           servername: net.isIP(t.host) ? undefined : t.host,
           rejectUnauthorized: !t.insecure,
           ...(o.ca ? { ca: [...tls.rootCertificates, o.ca.toString('utf8')] } : {}),
         })
-      : net.connect({ host: t.host, port: t.port });
+      : net.connect({ host: t.host, port: t.port, lookup });
     const timer = setTimeout(() => fail(new Error(`connect timeout after ${o.timeoutMs} ms`)), o.timeoutMs);
     const fail = (err: Error): void => {
       clearTimeout(timer);

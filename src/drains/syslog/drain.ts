@@ -35,7 +35,7 @@ export class SyslogDrain extends BaseDrain {
     const { buffer, health, options: o } = this.ctx;
     if (!this.sock || this.sock.destroyed) {
       try {
-        this.sock = await connectSyslog(this.target, { timeoutMs: o.connectTimeoutMs, ca: this.ctx.ca });
+        this.sock = await connectSyslog(this.target, { timeoutMs: o.connectTimeoutMs, ca: this.ctx.ca, denyPrivate: o.denyPrivate });
       } catch (err) {
         if (this.destroyed) return { next: 'idle' };
         const cert = certFailure(err);
@@ -76,7 +76,7 @@ export class SyslogDrain extends BaseDrain {
     const tlsInfo = (verified: boolean) => (this.target.tls ? { verified, insecure: this.target.insecure } : null);
     let sock: net.Socket;
     try {
-      sock = await connectSyslog(this.target, { timeoutMs: this.ctx.options.connectTimeoutMs, ca: this.ctx.ca });
+      sock = await connectSyslog(this.target, { timeoutMs: this.ctx.options.connectTimeoutMs, ca: this.ctx.ca, denyPrivate: this.ctx.options.denyPrivate });
     } catch (err) {
       const cert = certFailure(err);
       if (cert) this.reportCertFailure(cert);

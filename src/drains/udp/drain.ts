@@ -1,8 +1,8 @@
 // Syslog over UDP: one datagram per message, no framing, no acknowledgement (SPEC §4.2).
 import dgram from 'node:dgram';
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { platformLine, l10 } from '../../core/stream-errors.js';
+import { resolveDrainHost } from '../address-guard.js';
 import { describeError } from '../backoff.js';
 import { BaseDrain, elapsed, type StepResult } from '../base.js';
 import type { DrainContext, DrainTestResult } from '../contract.js';
@@ -33,7 +33,7 @@ export class UdpDrain extends BaseDrain {
 
   private async open(): Promise<{ socket: dgram.Socket; address: string }> {
     if (this.socket && this.address) return { socket: this.socket, address: this.address };
-    const address = isIP(this.target.host) ? this.target.host : (await lookup(this.target.host)).address;
+    const address = await resolveDrainHost(this.target.host, this.ctx.options.denyPrivate);
     const socket = dgram.createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
     socket.on('error', () => {}); // ICMP unreachable etc.: UDP gives no delivery guarantee
     socket.unref();
