@@ -8,7 +8,7 @@ import { runMicro, blackhole, type MicroBench, type MicroResult } from './micro/
 import { PACED_RATES, sluiceInputOnly, sluiceManyApps, sluiceMemory, sluiceOverload, sluicePacedMax, sluicePipeline, sluiceTailLatency, type PipelineOptions, type SinkPlacement } from './lib/scenarios.js';
 import { formatNumber, invokedAs, linesPerSec, resultsTable, sectionHead, writeSection, type RunResult } from './lib/report.js';
 import { LINE_BYTES } from './lib/loadgen.js';
-import { probePauses } from './lib/pauses.js';
+import { probePauses, type PauseReport } from './lib/pauses.js';
 
 const { values } = parseArgs({
   options: {
@@ -89,38 +89,50 @@ ${rows.join('\n')}
   }
 }
 
-// ---- the machine's own pauses, measured on an idle box before the end-to-end runs they explain.
+// ---- the machine's own pauses: probed before the end-to-end runs and again after them (they come
+// and go with the host's own load, so one probe can miss them).
 const PAUSE_SECONDS = 30;
-let longestPause: number | undefined;
-if ((values.only === undefined || values.only === 'pauses') && (!values.filter || 'machine pauses'.includes(values.filter))) {
+const probeWanted = (values.only === undefined || values.only === 'pauses') && (!values.filter || 'machine pauses'.includes(values.filter));
+const probes: { when: string; report: PauseReport }[] = [];
+const msText = (n: number): string => formatNumber(n, 1);
+const probe = async (when: string): Promise<void> => {
+  if (!probeWanted) return;
   const p = await probePauses(PAUSE_SECONDS);
-  longestPause = p.longest[0] ?? 0;
-  const ms = (n: number): string => formatNumber(n, 1);
-  const per = `over 2 ms: ${ms(p.perMinute.over2)}, over 10 ms: ${ms(p.perMinute.over10)}, over 20 ms: ${ms(p.perMinute.over20)} per minute`;
-  console.log(`machine pauses: ${per}; longest ${p.longest.map(ms).join(', ')} ms; running ${formatNumber(p.runningShare * 100, 2)}% of the time`);
-  const absorbs = [1024, TUNED_BUFFER].map((b) => `${b.toLocaleString('en-US')} lines last ${ms((b / W2_TARGET) * 1000)} ms`).join(', ');
-  if (writeDoc) {
-    writeSection(
-      'pauses',
-      `${sectionHead('Machine pauses', command)}
-One thread per CPU (${p.threads}) spun for ${p.seconds} s with nothing else running, reading
-\`performance.now()\` in a tight loop and recording every gap between two reads (\`bench/lib/pauses.ts\`).
+  probes.push({ when, report: p });
+  const m = p.perMinute;
+  console.log(`machine pauses, ${when}: per minute ${msText(m.over2)} over 2 ms, ${msText(m.over10)} over 10 ms, ${msText(m.over20)} over 20 ms; longest ${p.longest.map(msText).join(', ')} ms; on a CPU ${formatNumber(p.runningShare * 100, 2)}% of the time`);
+};
+/** The longest pause any probe of this run saw (ms), or undefined when none ran. */
+const longestPause = (): number | undefined => (probes.length > 0 ? Math.max(...probes.map((p) => p.report.longest[0] ?? 0)) : undefined);
+function writePauses(): void {
+  const rows = probes.map(({ when, report: p }) => {
+    const m = p.perMinute;
+    return `| ${when} | ${p.threads} × ${p.seconds} s | ${msText(m.over2)} | ${msText(m.over10)} | ${msText(m.over20)} | ${p.longest.map(msText).join(', ') || '–'} | ${formatNumber(p.runningShare * 100, 2)}% | ${formatNumber(p.waitingShareOfGaps * 100, 1)}% | ${formatNumber(p.stealTicks)} |`;
+  });
+  const absorbs = [1024, TUNED_BUFFER].map((b) => `${b.toLocaleString('en-US')} lines last ${msText((b / W2_TARGET) * 1000)} ms`).join(', ');
+  writeSection(
+    'pauses',
+    `${sectionHead('Machine pauses', command)}
+One thread per CPU spun with nothing else running, reading \`performance.now()\` in a tight loop
+and recording every gap between two reads (\`bench/lib/pauses.ts\`); \`npm run bench\` probes before
+and after its end-to-end runs. "On a CPU" is the threads' running time by the guest kernel's own
+account (\`/proc/thread-self/schedstat\`); "waiting" is the time it says they waited for a CPU, as a
+share of the gaps' total; steal ticks are \`/proc/stat\`'s.
 
-- gaps ${per}
-- longest: ${p.longest.map(ms).join(', ')} ms
-- by the guest kernel's own account (\`/proc/thread-self/schedstat\`) the threads were on a CPU
-  ${formatNumber(p.runningShare * 100, 2)}% of the time, and waiting for one accounts for ${formatNumber(p.waitingShareOfGaps * 100, 1)}% of the gaps' total;
-  \`/proc/stat\` counted ${formatNumber(p.stealTicks)} steal ticks.
+| probe | threads × time | gaps > 2 ms /min | > 10 ms /min | > 20 ms /min | longest gaps (ms) | on a CPU | waiting | steal ticks |
+|---|---:|---:|---:|---:|---|---:|---:|---:|
+${rows.join('\n')}
 
-Gaps during which the guest says the thread was running are the host pausing the virtual CPU:
-nothing inside the machine can see or avoid them, and any process — Sluice, its receiver, the load
-generator — can be stopped that long at any moment. A drain's buffer absorbs buffer ÷ rate: at
-workload 2's ${W2_TARGET.toLocaleString('en-US')} lines/s, ${absorbs}. A loss-free rate that needs the buffer
-to cover less than the longest pause holds only in runs that no long pause happens to hit.
+A gap during which the guest says the thread was on a CPU, with no steal reported, is the host
+pausing the virtual CPU: nothing inside the machine can see or avoid it, and any process — Sluice,
+its receiver, the load generator — can be stopped that long at any moment. How often and how long
+changes with the host's own load, which is why the probe runs twice. A drain's buffer absorbs
+buffer ÷ rate: at workload 2's ${W2_TARGET.toLocaleString('en-US')} lines/s, ${absorbs}. A loss-free rate that needs the
+buffer to cover less than the longest pause holds only in runs that no long pause happens to hit.
 `,
-    );
-  }
+  );
 }
+await probe(values.only === 'pauses' ? 'on its own' : 'before the end-to-end runs');
 
 // ---- end-to-end runs: each reports "not available" (never a number) when Sluice cannot do it yet.
 if (values.only === undefined || values.only === 'e2e') {
@@ -171,6 +183,7 @@ if (values.only === undefined || values.only === 'e2e') {
   await add('5. tail latency', () => sluiceTailLatency([1_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000], 2));
   await add('6. memory', () => sluiceMemory(apps, Math.min(lines, 200_000)));
   await add('7. overload', () => sluiceOverload(1_000, 2_000));
+  await probe('after the end-to-end runs');
   const table = resultsTable(e2e);
   console.log('\n' + table);
   const w2 = workload2Summary(e2e);
@@ -203,11 +216,11 @@ loses a line; its last row gives the highest rate delivered without loss.
 The search runs ${PACED_ROUNDS} times; the rows are the median search's, and its last row lists all ${PACED_ROUNDS} answers.
 An HTTP drain has one request in flight and 1,024 lines of buffer (SPEC §8, Logplex's values),
 i.e. 3.8 ms at 270,000 lines/s. Its round trip to the sink is 0.2–0.7 ms (median 0.17 ms, p99
-2.3 ms over 8,000 requests traced at up to 200,000 lines/s), but this machine pauses a virtual
-CPU for 20–50 ms several times a minute with nothing of its own running (see "Machine pauses"):
-one such pause of Sluice or of the sink during a paced rate loses lines, so the default row's
-loss-free rate varies from run to run. "2t" is the same pipeline tuned with
-\`--drain-buffer ${TUNED_BUFFER}\` (${Math.round((TUNED_BUFFER / 270_000) * 1000)} ms at 270,000 lines/s${longestPause !== undefined ? `; this run's longest pause: ${formatNumber(longestPause, 1)} ms` : ''}), as
+2.3 ms over 8,000 requests traced at up to 200,000 lines/s), but the virtual CPUs
+themselves pause, with nothing of Sluice's running (see "Machine pauses"${longestPause() !== undefined ? `; longest in this run's probes: ${msText(longestPause()!)} ms` : ''}):
+one pause of Sluice or of the sink longer than the buffer lasts loses lines, so the default
+row's loss-free rate varies from run to run. "2t" is the same pipeline tuned with
+\`--drain-buffer ${TUNED_BUFFER}\` (${Math.round((TUNED_BUFFER / 270_000) * 1000)} ms at 270,000 lines/s), as
 syslog-ng's 270,000 lines/s is its tuned figure; the price is memory when a receiver falls behind
 (up to ${TUNED_BUFFER.toLocaleString('en-US')} queued lines per drain instead of 1,024).${
         values.filter
@@ -224,3 +237,5 @@ ${w2 ? `\n${w2}\n` : ''}`,
     );
   }
 }
+
+if (writeDoc && probes.length > 0) writePauses();

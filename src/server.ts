@@ -69,6 +69,8 @@ export interface ServeOptions {
   drainOptions?: Partial<DrainOptions>;
   /** Per-attempt timeout of calls to add-on partners (SPEC §6.2: 25 s). */
   addonTimeoutMs?: number;
+  /** How long an add-on may stay `provisioning` before it is failed and removed (default 12 h). */
+  addonProvisioningTimeoutMs?: number;
   /** UDP port for router (nginx) logs; off when absent (`--router-port`). */
   routerPort?: number;
   /** The shared secret every router line starts with; required with `routerPort`. */
@@ -145,12 +147,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     publicUrl: () => deps.config.publicUrl,
     denyPrivateDrains: () => opts.denyPrivateDrains === true,
     policy: opts.addonTimeoutMs ? { timeoutMs: opts.addonTimeoutMs } : {},
+    provisioningTimeoutMs: opts.addonProvisioningTimeoutMs,
   });
   deps.addons = addons;
+  /** A `heroku[api]` line for what the platform does by itself (no user or partner acting). */
+  const systemNote = (appId: string, text: string): void => router.publish(appId, platformLine('api', text));
   // Deleting an app deprovisions its add-ons first; a partner that cannot answer does not block it.
   deps.beforeAppDelete = async (appId) => {
-    const note = (id: string, text: string): void => router.publish(id, platformLine('api', text));
-    for (const a of store.listAddons(appId)) await addons.remove(a, true, note);
+    for (const a of store.listAddons(appId)) await addons.remove(a, true, systemNote);
   };
   const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
     log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
@@ -197,10 +201,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
   deps.config.publicUrl = (opts.publicUrl ?? `http://127.0.0.1:${httpPort}`).replace(/\/+$/, '');
 
+  // Add-ons a partner left `provisioning` past the timeout are failed and removed (checked at a
+  // quarter of the timeout, at most every minute).
+  const expirer = setInterval(() => {
+    addons.expireStale(systemNote).catch((err: unknown) => log(`sluice: expiring stale add-ons failed: ${err instanceof Error ? err.message : String(err)}`));
+  }, Math.min(60_000, Math.max(250, addons.provisioningTimeoutMs / 4)));
+  expirer.unref();
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       // Input first, so nothing new arrives while buffers are flushed and the database closed.
+      clearInterval(expirer);
       routerUdp?.close();
       const closing = Promise.all([close(httpServer), close(tcp), tlsServer ? close(tlsServer) : undefined]);
       for (const set of streamSockets) for (const s of set) s.destroySoon();

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSluice, type Sluice } from './helpers/sluice.js';
-import { basic, callAs, startFakePartner, type FakePartner } from './addons-fake-partner.js';
+import { basic, callAs, nothingLeft, startFakePartner, type FakePartner } from './addons-fake-partner.js';
 
 const TIMEOUT_MS = 700;
 const PASSWORD = 'flaky-partner-secret-1';
@@ -29,21 +29,6 @@ async function freshApp(): Promise<string> {
   const name = `fail-${++appN}`;
   await s.createAppWithToken(name);
   return name;
-}
-
-/** Nothing of an add-on remains: no add-on, no add-on drain, no token beyond the app's own. */
-async function assertNothingLeft(app: string): Promise<void> {
-  const addons = await s.api('GET', `/apps/${app}/addons`);
-  assert.deepEqual(addons.body, [], 'no add-on left');
-  const tokens = await s.api('GET', `/apps/${app}/log-tokens`);
-  assert.deepEqual(
-    (tokens.body as { name: string }[]).map((t) => t.name).sort(),
-    ['app', 'app'],
-    'only the tokens the app made itself',
-  );
-  const drains = await s.api('GET', `/apps/${app}/log-drains`);
-  assert.equal(drains.status, 200, `GET log-drains: ${JSON.stringify(drains.body)}`);
-  assert.deepEqual(drains.body, [], 'no drain left');
 }
 
 const posts = () => p.seen.filter((x) => x.method === 'POST');
@@ -129,7 +114,7 @@ test('partner answers 500: retried once with the same uuid, then a clear error a
   assert.match(r.body.message, /^Could not provision flaky-[a-z]+-\d{5}: flaky answered 500: database on fire \(tried 2 times\)\.$/);
   assert.equal(posts().length, 2, 'retried once');
   assert.deepEqual(posts()[1].body, posts()[0].body, 'the retry carries the same uuid and token');
-  await assertNothingLeft(app);
+  await nothingLeft(s, app);
   // The token handed out in log_input_url no longer writes anything.
   const token = new URL(posts()[0].body.log_input_url as string).password;
   assert.equal((await s.postLogs(token, ['5 hello'])).status, 401);
@@ -150,7 +135,7 @@ test('partner times out: each attempt bounded by the configured timeout, then no
   assert.ok(took >= 2 * TIMEOUT_MS && took < 8_000, `took ${took} ms`);
   assert.equal(posts().length, 2);
   assert.equal(posts()[1].body.uuid, posts()[0].body.uuid);
-  await assertNothingLeft(app);
+  await nothingLeft(s, app);
 });
 
 test('partner returns an unusable log_drain_url: refused, the partner is told to deprovision, nothing left', async () => {
@@ -173,7 +158,7 @@ test('partner returns an unusable log_drain_url: refused, the partner is told to
       ['POST /heroku/resources', 'DELETE /heroku/resources/bad-drain'],
     );
     assert.equal(p.seen[1].headers.authorization, basic('flaky', PASSWORD));
-    await assertNothingLeft(app);
+    await nothingLeft(s, app);
   }
   assert.equal(s.output().includes('hunter22-secret'), false);
   assert.equal(s.output().includes(PASSWORD), false);
@@ -189,7 +174,7 @@ test('partner config vars not in the manifest, or no id: refused as unusable', a
   const r2 = await s.api('POST', `/apps/${app}/addons`, { plan: 'flaky:basic' });
   assert.equal(r2.status, 422);
   assert.match(r2.body.message, /id: the reply has no "id"/);
-  await assertNothingLeft(app);
+  await nothingLeft(s, app);
 });
 
 test('partner refuses with 422: not retried, its message reaches the user', async () => {
@@ -200,7 +185,7 @@ test('partner refuses with 422: not retried, its message reaches the user', asyn
   assert.equal(r.status, 422);
   assert.match(r.body.message, /flaky answered 422: Region not supported\.$/);
   assert.equal(posts().length, 1);
-  await assertNothingLeft(app);
+  await nothingLeft(s, app);
 });
 
 test('answered twice (the first answer lost): the retry has the same uuid and token, one add-on and one drain result', async () => {
@@ -289,7 +274,7 @@ test('removal: DELETE base/{id}; a partner that fails keeps the add-on unless fo
   assert.equal(gone.status, 200, JSON.stringify(gone.body));
   assert.equal(gone.body.state, 'deprovisioned');
   assert.deepEqual(p.seen.map((x) => `${x.method} ${x.path}`), ['DELETE /heroku/resources/del-1']);
-  await assertNothingLeft(app);
+  await nothingLeft(s, app);
 
   // forced removal when the partner is down
   p.behave(() => ({ status: 200, body: { id: 'del-2' } }));
@@ -297,7 +282,7 @@ test('removal: DELETE base/{id}; a partner that fails keeps the add-on unless fo
   p.behave(() => 'hang');
   const forced = await s.api('DELETE', `/apps/${app}/addons/${r2.body.name}?force=true`);
   assert.equal(forced.status, 200, JSON.stringify(forced.body));
-  await assertNothingLeft(app);
+  await nothingLeft(s, app);
 });
 
 test('deleting the app deprovisions its add-ons at the partner', async () => {

@@ -1,7 +1,9 @@
 // A real partner endpoint on 127.0.0.1 whose behaviour each test sets: answers, errors, silence.
 // Not a mock: Sluice talks to it over HTTP exactly as to a partner's base_url.
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Sluice } from './helpers/sluice.js';
 
 /** JSON read off the wire: the tests' assertions are its type check. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,7 +17,8 @@ export interface Seen {
 }
 
 /** What to do with one request: answer, or hang up / stay silent. */
-export type Behaviour = (req: Seen, n: number) => { status: number; body?: unknown } | 'hang' | 'drop';
+/** How the partner answers a request: a status and body (optionally after `delayMs`), silence, or a cut connection. */
+export type Behaviour = (req: Seen, n: number) => { status: number; body?: unknown; delayMs?: number } | 'hang' | 'drop';
 
 export interface FakePartner {
   id: string;
@@ -55,8 +58,13 @@ export async function startFakePartner(id: string, password: string): Promise<Fa
         return;
       }
       const out = what.body === undefined ? '' : JSON.stringify(what.body);
-      res.writeHead(what.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out) });
-      res.end(out);
+      const answer = (): void => {
+        if (res.destroyed) return;
+        res.writeHead(what.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out) });
+        res.end(out);
+      };
+      if (what.delayMs) setTimeout(answer, what.delayMs).unref();
+      else answer();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -119,4 +127,19 @@ export async function callAs(
     /* text */
   }
   return { status: res.status, body: parsed };
+}
+
+/** Nothing of an add-on remains in `app`: no add-on, no add-on drain, no token beyond the app's own. */
+export async function nothingLeft(s: Sluice, app: string): Promise<void> {
+  const addons = await s.api('GET', `/apps/${app}/addons`);
+  assert.deepEqual(addons.body, [], 'no add-on left');
+  const tokens = await s.api('GET', `/apps/${app}/log-tokens`);
+  assert.deepEqual(
+    (tokens.body as { name: string }[]).map((t) => t.name).sort(),
+    ['app', 'app'],
+    'only the tokens the app made itself',
+  );
+  const drains = await s.api('GET', `/apps/${app}/log-drains`);
+  assert.equal(drains.status, 200, `GET log-drains: ${JSON.stringify(drains.body)}`);
+  assert.deepEqual(drains.body, [], 'no drain left');
 }

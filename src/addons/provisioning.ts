@@ -3,6 +3,7 @@
 //
 //   create ──POST base──▶ 200 ──▶ provisioned ──PUT base/id──▶ (plan changed)
 //      │                  202 ──▶ provisioning ──partner: PATCH config, POST actions/provision──▶ provisioned
+//      │                               └─ not finished within the provisioning timeout (12 h) ──▶ removed
 //      └─ error/timeout/bad reply ──▶ nothing kept (token, drain, add-on removed; partner told to DELETE
 //                                     when it had answered with an id)
 //   remove ──DELETE base/id──▶ drain, log token and add-on gone
@@ -26,7 +27,12 @@ export interface ProvisionerOptions {
   /** Refuse loopback and private drain targets (`--deny-private-drains`). */
   denyPrivateDrains: () => boolean;
   policy?: Partial<CallPolicy>;
+  /** How long an add-on may stay `provisioning` (a 202) before it is failed and removed. */
+  provisioningTimeoutMs?: number;
 }
+
+/** Heroku: "Add-ons that take longer than 12 hours to provision … will be considered failed and removed." */
+export const DEFAULT_PROVISIONING_TIMEOUT_MS = 12 * 3_600_000;
 
 export interface CreateRequest {
   service: string;
@@ -50,12 +56,16 @@ const failed = (id: 'invalid_params' | 'unavailable', text: string) => new Sluic
 
 export class Provisioner {
   private readonly policy: CallPolicy;
+  readonly provisioningTimeoutMs: number;
+  /** Add-ons whose provision call is under way in this process: not stale, whatever their age. */
+  private readonly calling = new Set<string>();
 
   constructor(
     private readonly store: ConfigStore,
     private readonly opts: ProvisionerOptions,
   ) {
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
+    this.provisioningTimeoutMs = opts.provisioningTimeoutMs ?? DEFAULT_PROVISIONING_TIMEOUT_MS;
   }
 
   service(id: string): { record: AddonServiceRecord; manifest: Manifest } {
@@ -89,30 +99,48 @@ export class Provisioner {
       created_at: now,
       updated_at: now,
     };
-    // The log token exists before the call: a partner may write into the app's log while answering.
-    let logInputUrl: string | undefined;
-    if (requires(manifest, 'log_input')) {
-      const token = { id: newId(), app_id: app.id, name, token: newLogToken(), created_at: now };
-      await this.store.putToken(token);
-      addon.log_token_id = token.id;
-      const u = new URL('/logs', this.opts.publicUrl());
-      u.username = 'token';
-      u.password = token.token;
-      logInputUrl = u.toString();
-    }
-    await this.store.putAddon(addon);
-    note(app.id, `Attaching add-on ${name} (${manifest.id}:${plan})`);
+    // Until the partner has answered, this add-on is not stale whatever its age (expireStale).
+    this.calling.add(addon.id);
+    try {
+      // The log token exists before the call: a partner may write into the app's log while answering.
+      let logInputUrl: string | undefined;
+      if (requires(manifest, 'log_input')) {
+        const token = { id: newId(), app_id: app.id, name, token: newLogToken(), created_at: now };
+        await this.store.putToken(token);
+        addon.log_token_id = token.id;
+        const u = new URL('/logs', this.opts.publicUrl());
+        u.username = 'token';
+        u.password = token.token;
+        logInputUrl = u.toString();
+      }
+      await this.store.putAddon(addon);
+      note(app.id, `Attaching add-on ${name} (${manifest.id}:${plan})`);
 
-    const payload = {
-      uuid: addon.id,
-      name,
-      plan,
-      region: 'amazon-web-services::us-east-1',
-      callback_url: `${this.opts.publicUrl()}/addons/${addon.id}`,
-      options: req.options ?? {},
-      ...(addon.drain_token ? { log_drain_token: addon.drain_token } : {}),
-      ...(logInputUrl ? { log_input_url: logInputUrl } : {}),
-    };
+      const payload = {
+        uuid: addon.id,
+        name,
+        plan,
+        region: 'amazon-web-services::us-east-1',
+        callback_url: `${this.opts.publicUrl()}/addons/${addon.id}`,
+        options: req.options ?? {},
+        ...(addon.drain_token ? { log_drain_token: addon.drain_token } : {}),
+        ...(logInputUrl ? { log_input_url: logInputUrl } : {}),
+      };
+      return await this.finishCreate(app, addon, manifest, payload, note);
+    } finally {
+      this.calling.delete(addon.id);
+    }
+  }
+
+  /** The provision call and what its answer makes (drain, state); nothing is left when it fails. */
+  private async finishCreate(
+    app: AppRecord,
+    addon: AddonRecord,
+    manifest: Manifest,
+    payload: Record<string, unknown>,
+    note: Note,
+  ): Promise<{ addon: AddonRecord; message?: string }> {
+    const { name } = addon;
     const reply = await callPartner(endpoint(manifest), 'POST', undefined, payload, this.policy);
     if (!reply.ok) {
       await this.discard(addon);
@@ -202,6 +230,25 @@ export class Provisioner {
     note(addon.app_id, `Add-on ${addon.name} removed`);
   }
 
+  /**
+   * Fails and removes add-ons left `provisioning` longer than the provisioning timeout (the
+   * partner answered 202 and never marked them provisioned): the partner is told DELETE, and the
+   * add-on's drain, log token and record go, as for a forced removal. Returns how many went.
+   */
+  async expireStale(note: Note, now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const a of this.store.listAddons()) {
+      if (a.state !== 'provisioning' || this.calling.has(a.id)) continue;
+      if (now - Date.parse(a.created_at) < this.provisioningTimeoutMs) continue;
+      const current = this.store.getAddon(a.id); // marked provisioned, or removed, meanwhile?
+      if (current?.state !== 'provisioning') continue;
+      note(a.app_id, `Add-on ${a.name} failed to provision: ${a.service_id} did not finish provisioning within ${duration(this.provisioningTimeoutMs)}`);
+      await this.remove(current, true, note);
+      removed++;
+    }
+    return removed;
+  }
+
   /** Partner: `PATCH /addons/{id}/config` `{config: [{name, value}]}`; a null value unsets. */
   async setConfig(addon: AddonRecord, items: { name: string; value: string | null }[], note: Note): Promise<AddonRecord> {
     const { manifest } = this.service(addon.service_id);
@@ -284,6 +331,13 @@ export class Provisioner {
     if (current.log_token_id) await this.store.deleteToken(current.log_token_id);
     await this.store.deleteAddon(addon.id);
   }
+}
+
+/** `12 hours`, `90 s`, `1.5 s`: for messages. */
+function duration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hour${ms === 3_600_000 ? '' : 's'}`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${ms / 1000} s`;
 }
 
 function endpoint(m: Manifest): PartnerEndpoint {

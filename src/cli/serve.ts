@@ -24,6 +24,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--public-url <url>', 'base of URLs handed out (default http://127.0.0.1:<http-port>)').env('SLUICE_PUBLIC_URL'))
     .addOption(new Option('--max-body-bytes <n>', 'largest POST /logs body').env('SLUICE_MAX_BODY_BYTES').default(5 * 1024 * 1024).argParser(int('--max-body-bytes')))
     .addOption(new Option('--addon-timeout-ms <ms>', 'per-attempt timeout of calls to add-on partners').env('SLUICE_ADDON_TIMEOUT_MS').default(25_000).argParser(int('--addon-timeout-ms')))
+    .addOption(new Option('--addon-provisioning-timeout-ms <ms>', 'how long an add-on may stay provisioning (the partner answered 202) before it is failed and removed; Heroku: 12 hours').env('SLUICE_ADDON_PROVISIONING_TIMEOUT_MS').default(12 * 3_600_000).argParser(int('--addon-provisioning-timeout-ms')))
     .addOption(new Option('--deny-private-drains [bool]', 'refuse drains to loopback and private addresses (set this in production)').env('SLUICE_DENY_PRIVATE_DRAINS').argParser((v: string) => !/^(false|0|no|off)$/i.test(v)))
     .addOption(new Option('--max-drains-per-app <n>', 'most drains one app may have').env('SLUICE_MAX_DRAINS_PER_APP').default(10).argParser(int('--max-drains-per-app')))
     .addOption(new Option('--drain-buffer <n>', 'messages buffered per drain; when full the oldest is dropped and counted (L10)').env('SLUICE_DRAIN_BUFFER').default(1024).argParser(int('--drain-buffer')))
@@ -76,6 +77,7 @@ When ready it prints one machine-readable line:
         drainBuffer: Math.max(1, Number(o.drainBuffer)),
         drainCaFile: o.drainCaFile as string | undefined,
         addonTimeoutMs: Number(o.addonTimeoutMs),
+        addonProvisioningTimeoutMs: Number(o.addonProvisioningTimeoutMs),
         routerPort: o.routerPort === undefined ? undefined : Number(o.routerPort),
         routerSecret: o.routerSecret as string | undefined,
       });
