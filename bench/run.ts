@@ -8,7 +8,7 @@ import { runMicro, blackhole, type MicroBench, type MicroResult } from './micro/
 import { PACED_RATES, sluiceInputOnly, sluiceManyApps, sluiceMemory, sluiceOverload, sluicePacedMax, sluicePipeline, sluiceTailLatency, type PipelineOptions, type SinkPlacement } from './lib/scenarios.js';
 import { formatNumber, invokedAs, linesPerSec, resultsTable, sectionHead, writeSection, type RunResult } from './lib/report.js';
 import { LINE_BYTES } from './lib/loadgen.js';
-import { probePauses, type PauseReport } from './lib/pauses.js';
+import { probePauses, type GapStats, type PauseReport } from './lib/pauses.js';
 
 const { values } = parseArgs({
   options: {
@@ -99,36 +99,37 @@ const probe = async (when: string): Promise<void> => {
   if (!probeWanted) return;
   const p = await probePauses(PAUSE_SECONDS);
   probes.push({ when, report: p });
-  const m = p.perMinute;
-  console.log(`machine pauses, ${when}: per minute ${msText(m.over2)} over 2 ms, ${msText(m.over10)} over 10 ms, ${msText(m.over20)} over 20 ms; longest ${p.longest.map(msText).join(', ')} ms; on a CPU ${formatNumber(p.runningShare * 100, 2)}% of the time`);
+  const h = p.host;
+  console.log(`machine pauses, ${when}: host pauses per minute ${msText(h.over2)} over 2 ms, ${msText(h.over10)} over 10 ms, ${msText(h.over20)} over 20 ms, longest ${h.longest.map(msText).join(', ') || '–'} ms; guest preemption longest ${p.guest.longest.map(msText).join(', ') || '–'} ms`);
 };
 /** The longest pause any probe of this run saw (ms), or undefined when none ran. */
-const longestPause = (): number | undefined => (probes.length > 0 ? Math.max(...probes.map((p) => p.report.longest[0] ?? 0)) : undefined);
+const longestPause = (): number | undefined => (probes.length > 0 ? Math.max(...probes.map((p) => p.report.host.longest[0] ?? 0)) : undefined);
 function writePauses(): void {
-  const rows = probes.map(({ when, report: p }) => {
-    const m = p.perMinute;
-    return `| ${when} | ${p.threads} × ${p.seconds} s | ${msText(m.over2)} | ${msText(m.over10)} | ${msText(m.over20)} | ${p.longest.map(msText).join(', ') || '–'} | ${formatNumber(p.runningShare * 100, 2)}% | ${formatNumber(p.waitingShareOfGaps * 100, 1)}% | ${formatNumber(p.stealTicks)} |`;
-  });
+  const per = (g: GapStats): string => `${msText(g.over2)} | ${msText(g.over10)} | ${msText(g.over20)} | ${g.longest.map(msText).join(', ') || '–'}`;
+  const rows = probes.map(({ when, report: p }) => `| ${when} | ${p.threads} × ${p.seconds} s | ${per(p.host)} | ${per(p.guest)} | ${formatNumber(p.stealTicks)} |`);
   const absorbs = [1024, TUNED_BUFFER].map((b) => `${b.toLocaleString('en-US')} lines last ${msText((b / W2_TARGET) * 1000)} ms`).join(', ');
   writeSection(
     'pauses',
     `${sectionHead('Machine pauses', command)}
-One thread per CPU spun with nothing else running, reading \`performance.now()\` in a tight loop
-and recording every gap between two reads (\`bench/lib/pauses.ts\`); \`npm run bench\` probes before
-and after its end-to-end runs. "On a CPU" is the threads' running time by the guest kernel's own
-account (\`/proc/thread-self/schedstat\`); "waiting" is the time it says they waited for a CPU, as a
-share of the gaps' total; steal ticks are \`/proc/stat\`'s.
+One thread per CPU spun with nothing else of the bench running, reading \`performance.now()\` in a
+tight loop and recording every gap over 2 ms between two reads (\`bench/lib/pauses.ts\`); \`npm run
+bench\` probes before and after its end-to-end runs. Each thread also reads its own
+\`/proc/thread-self/schedstat\` every millisecond, so each gap is attributed: a **host pause** is a
+gap during which the guest kernel says the thread was on a CPU (it waited for one less than half
+the gap) — the host stopped the virtual CPU; **guest preemption** is a gap the guest accounts for
+as waiting, i.e. another thread of this machine (kernel workers, other processes) ran. Figures
+are per minute of one thread's spinning; steal ticks are \`/proc/stat\`'s over the probe.
 
-| probe | threads × time | gaps > 2 ms /min | > 10 ms /min | > 20 ms /min | longest gaps (ms) | on a CPU | waiting | steal ticks |
-|---|---:|---:|---:|---:|---|---:|---:|---:|
+| probe | threads × time | host pauses > 2 ms /min | > 10 ms | > 20 ms | longest host pauses (ms) | guest preemption > 2 ms /min | > 10 ms | > 20 ms | longest (ms) | steal ticks |
+|---|---:|---:|---:|---:|---|---:|---:|---:|---|---:|
 ${rows.join('\n')}
 
-A gap during which the guest says the thread was on a CPU, with no steal reported, is the host
-pausing the virtual CPU: nothing inside the machine can see or avoid it, and any process — Sluice,
-its receiver, the load generator — can be stopped that long at any moment. How often and how long
-changes with the host's own load, which is why the probe runs twice. A drain's buffer absorbs
-buffer ÷ rate: at workload 2's ${W2_TARGET.toLocaleString('en-US')} lines/s, ${absorbs}. A loss-free rate that needs the
-buffer to cover less than the longest pause holds only in runs that no long pause happens to hit.
+Nothing inside the machine can see or avoid a host pause, and any process — Sluice, its receiver,
+the load generator — can be stopped that long at any moment; when generator, Sluice, its history
+writer and a sink share 2 CPUs, guest preemption adds to it. How often and how long changes with
+the host's own load, which is why the probe runs twice. A drain's buffer absorbs buffer ÷ rate:
+at workload 2's ${W2_TARGET.toLocaleString('en-US')} lines/s, ${absorbs}. A loss-free rate that needs the buffer to
+cover less than the longest pause holds only in runs that no long pause happens to hit.
 `,
   );
 }
@@ -217,7 +218,7 @@ The search runs ${PACED_ROUNDS} times; the rows are the median search's, and its
 An HTTP drain has one request in flight and 1,024 lines of buffer (SPEC §8, Logplex's values),
 i.e. 3.8 ms at 270,000 lines/s. Its round trip to the sink is 0.2–0.7 ms (median 0.17 ms, p99
 2.3 ms over 8,000 requests traced at up to 200,000 lines/s), but the virtual CPUs
-themselves pause, with nothing of Sluice's running (see "Machine pauses"${longestPause() !== undefined ? `; longest in this run's probes: ${msText(longestPause()!)} ms` : ''}):
+themselves pause, with nothing of Sluice's running (see "Machine pauses"${longestPause() !== undefined ? `; longest host pause in this run's probes: ${msText(longestPause()!)} ms` : ''}):
 one pause of Sluice or of the sink longer than the buffer lasts loses lines, so the default
 row's loss-free rate varies from run to run. "2t" is the same pipeline tuned with
 \`--drain-buffer ${TUNED_BUFFER}\` (${Math.round((TUNED_BUFFER / 270_000) * 1000)} ms at 270,000 lines/s), as

@@ -92,7 +92,7 @@ const ABOUT = `## How these figures are made
 | command | what it runs | flags |
 |---|---|---|
 | \`npm run bench:peers\` | builds, then \`node dist/bench/peers.js\`: the TCP → TCP relay through rsyslog, and workload 1 through Sluice with syslog TCP and with POST /logs input, alternating, and the ratios; paced searches for runs that lose lines; Sluice input-only runs | \`--lines N\` (1,000,000), \`--rounds N\` (3), \`--no-doc\` |
-| \`npm run bench\` | builds, then \`node dist/bench/run.js\`: every \`bench/micro/*.bench.ts\`, then the end-to-end runs (input only, HTTP → syslog drain, syslog → syslog drain, syslog → HTTP drain, fan-out to 6, each with a paced search when it loses lines flat out; many apps, tail latency, memory, overload with 1,000 drains down) | \`--lines N\` (1,000,000), \`--apps N\` (10,000), \`--only micro\\|e2e\`, \`--filter TEXT\` (micro names and e2e labels; use with \`--no-doc\`), \`--no-doc\` |
+| \`npm run bench\` | builds, then \`node dist/bench/run.js\`: every \`bench/micro/*.bench.ts\`, a 30 s probe of the machine's own pauses, then the end-to-end runs (input only, HTTP → syslog drain, syslog → syslog drain, syslog → HTTP drain at default and tuned buffer, fan-out to 6, each with a paced search when it loses lines flat out; many apps, tail latency, memory, overload with 1,000 drains down), then the pause probe again | \`--lines N\` (1,000,000), \`--apps N\` (10,000), \`--only micro\\|e2e\\|pauses\`, \`--filter TEXT\` (micro names and e2e labels; use with \`--no-doc\`), \`--no-doc\` |
 
 - The peer needs \`apt-get install -y rsyslog\`; the bench starts its own \`rsyslogd -n -f <tmp>/rsyslog.conf\`
   on a free 127.0.0.1 port and stops it by PID (never the system service).
