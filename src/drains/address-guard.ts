@@ -17,7 +17,7 @@ export function guardedLookup(denyPrivate: boolean): LookupFunction {
       if (allowed.length === 0) {
         const first = addresses[0]?.address;
         const reason = first === undefined ? `${hostname} has no address` : addressRefusal(hostname, first, denyPrivate);
-        return fail(Object.assign(new Error(reason), { code: 'EADDRNOTAVAIL' }));
+        return fail(new Error(reason)); // no code: the reason is the whole message users see
       }
       if (options.all) callback(null, allowed);
       else callback(null, allowed[0].address, allowed[0].family);

@@ -30,7 +30,7 @@ export interface ConnectOptions {
 /** Resolves once connected (and, for TLS, the certificate verified); rejects on error or timeout. */
 export function connectSyslog(t: SyslogTarget, o: ConnectOptions): Promise<net.Socket> {
   const refused = literalRefusal(t.host, o.denyPrivate);
-  if (refused) return Promise.reject(Object.assign(new Error(refused), { code: 'EADDRNOTAVAIL' }));
+  if (refused) return Promise.reject(new Error(refused));
   const lookup = guardedLookup(o.denyPrivate);
   return new Promise((resolve, reject) => {
     const sock: net.Socket = t.tls
