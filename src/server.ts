@@ -39,6 +39,7 @@ import { TailHub } from './tail/hub.js';
 import { SessionRegistry } from './tail/sessions.js';
 import { ingestEvents } from './telemetry/catalogue.js';
 import { Metrics } from './telemetry/metrics.js';
+import { silentLogger, type Logger } from './telemetry/logger.js';
 
 export interface ServeOptions {
   host: string;
@@ -75,8 +76,8 @@ export interface ServeOptions {
   routerPort?: number;
   /** The shared secret every router line starts with; required with `routerPort`. */
   routerSecret?: string;
-  /** Told about unexpected internal errors (never about client mistakes). */
-  log?: (msg: string) => void;
+  /** The process's structured log (src/telemetry/logger.ts); silent when absent. */
+  logger?: Logger;
 }
 
 export interface RunningServer {
@@ -90,7 +91,9 @@ export interface RunningServer {
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
-  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const logger = opts.logger ?? silentLogger();
+  // Internal errors (never client mistakes) as one error line each.
+  const log = (m: string): void => logger.error(m);
   const parts: Parts = opts.redisUrl
     ? // Loaded only in cluster mode: the embedded node never loads the Redis client.
       await (await import('./cluster/node.js')).clusterParts(opts.redisUrl, log)

@@ -54,7 +54,7 @@ before(async () => {
     apiKey: KEY,
     maxBodyBytes: 1 << 20,
     maxMessageBytes: 10240,
-    log: () => {},
+
   });
   base = `http://127.0.0.1:${server.httpPort}`;
 });

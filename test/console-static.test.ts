@@ -42,7 +42,7 @@ before(async () => {
     apiKey: 'console-test-key',
     maxBodyBytes: 1 << 20,
     maxMessageBytes: 10240,
-    log: () => {},
+
   });
 });
 

@@ -10,7 +10,7 @@ test('a batch over the per-app limit is refused with 429 and Retry-After, and st
   const dir = mkdtempSync(join(tmpdir(), 'sluice-rl-'));
   const server = await startServer({
     host: '127.0.0.1', httpPort: 0, syslogPort: 0, dataDir: dir, apiKey: 'k',
-    maxBodyBytes: 1 << 20, maxMessageBytes: 10240, rateLimit: 10, log: () => {},
+    maxBodyBytes: 1 << 20, maxMessageBytes: 10240, rateLimit: 10,
   });
   t.after(async () => {
     await server.stop();

@@ -8,7 +8,7 @@
 //                                     when it had answered with an id)
 //   remove ──DELETE base/id──▶ drain, log token and add-on gone
 import { z } from 'zod';
-import { redactUrl } from '../api/drain-view.js';
+import { redactUrl } from '../core/redact.js';
 import { SluiceError } from '../core/errors.js';
 import { newDrainToken, newId, newLogToken } from '../core/ids.js';
 import { validateDrainUrl } from '../drains/url.js';

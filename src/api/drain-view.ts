@@ -15,16 +15,3 @@ export function drainView(d: DrainRecord, store: ConfigStore) {
     url: d.url,
   };
 }
-
-/** The URL with user and password removed: for logs, metrics, L14 lines and error messages. */
-export function redactUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    if (!u.username && !u.password) return raw;
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '<invalid url>';
-  }
-}

@@ -6,7 +6,8 @@ import { validateDrainUrl } from '../drains/url.js';
 import type { AppRecord, DrainRecord } from '../store/records.js';
 import { audit } from './audit.js';
 import type { Ctx, RouteModule } from './context.js';
-import { drainView, redactUrl } from './drain-view.js';
+import { redactUrl } from '../core/redact.js';
+import { drainView } from './drain-view.js';
 import { sendJson } from './http-util.js';
 import { body } from './validate.js';
 

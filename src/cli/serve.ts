@@ -1,6 +1,7 @@
 // `sluice serve`: runs one node; flags fall back to SLUICE_* environment variables (SPEC §2).
 import { Command, Option } from 'commander';
 import { startServer } from '../server.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry/logger.js';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -31,6 +32,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--drain-ca-file <file>', 'PEM CA certificates trusted for TLS drains, besides the system ones').env('SLUICE_DRAIN_CA_FILE'))
     .addOption(new Option('--max-message-bytes <n>', 'largest single log message').env('SLUICE_MAX_MESSAGE_BYTES').default(10240).argParser(int('--max-message-bytes')))
     .addOption(new Option('--rate-limit <lines>', 'per-app input limit in lines/s (0 = unlimited)').env('SLUICE_RATE_LIMIT').default(0).argParser(int('--rate-limit')))
+    .addOption(new Option('--log-level <level>', 'the server log (JSON lines on stdout)').env('SLUICE_LOG_LEVEL').choices(LOG_LEVELS as string[]).default('info'))
     .addHelpText(
       'after',
       `
@@ -59,7 +61,9 @@ When ready it prints one machine-readable line:
         process.stderr.write('sluice: --router-secret must be at least 16 characters of letters, digits, - _ . ~ (it goes into an nginx log_format).\n');
         process.exit(2);
       }
+      const logger = createLogger({ level: o.logLevel as LogLevel });
       const server = await startServer({
+        logger,
         host: String(o.host),
         httpPort: Number(o.httpPort),
         syslogPort: Number(o.syslogPort),

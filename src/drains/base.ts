@@ -1,7 +1,7 @@
 // The lifecycle every drain kind shares: queue on push, one sender loop, close = flush then destroy.
 import type { LogLine } from '../core/log-line.js';
 import { l14 } from '../core/stream-errors.js';
-import { redactUrl } from '../api/drain-view.js';
+import { redactUrl } from '../core/redact.js';
 import { backoffDelay } from './backoff.js';
 import type { Drain, DrainContext, DrainTestResult } from './contract.js';
 import type { DrainKind } from './url.js';
