@@ -21,6 +21,12 @@ export interface JetStreamStoreOptions {
   probeMs?: number;
 }
 
+/**
+ * History 1; no direct gets: a direct get may be answered by a replica that has not applied the
+ * newest write yet, and a claim's read-back must see the leader's value.
+ */
+const CONFIG_BUCKET_OPTIONS = { history: 1, allow_direct: false };
+
 /** A claim older than this whose record is gone was left by a node that died mid-write. */
 const STALE_CLAIM_MS = 30_000;
 
@@ -181,8 +187,9 @@ export class JetStreamStore extends MirrorReads implements ConfigStore {
     const rev = await this.create(key, owner);
     const now = await this.get(key);
     if (rev !== undefined) {
-      if (now?.string() === owner) return this.applied(key, owner, now.revision), true;
-      return false;
+      if (now !== null && now.string() !== owner) return false; // overwritten by a racing create: theirs
+      this.applied(key, owner, now?.revision ?? rev);
+      return true;
     }
     if (now?.string() === owner) return true;
     if (now && this.stale(now)) {
@@ -276,7 +283,7 @@ export class JetStreamStore extends MirrorReads implements ConfigStore {
     const { link, dataDir, logger } = this.o;
     const remembered = rememberedIdentity(dataDir);
     const exists = await streamExists(link, `KV_${CONFIG_BUCKET}`);
-    const kv = exists || remembered === undefined ? await link.call(new Kvm(link.parts.js).create(CONFIG_BUCKET, { replicas: link.replicas, history: 1 }), 'open the configuration bucket') : undefined;
+    const kv = exists || remembered === undefined ? await link.call(new Kvm(link.parts.js).create(CONFIG_BUCKET, { ...CONFIG_BUCKET_OPTIONS, replicas: link.replicas }), 'open the configuration bucket') : undefined;
     this.kv = kv;
     const engineId = kv ? ((await link.call(kv.get(IDENTITY_KEY), 'read the cluster identity'))?.string() || undefined) : undefined;
     const verdict = judgeIdentity(remembered, engineId);
@@ -330,7 +337,7 @@ export class JetStreamStore extends MirrorReads implements ConfigStore {
     try {
       if (!(await streamExists(link, `KV_${CONFIG_BUCKET}`))) engineId = undefined;
       else {
-        this.kv ??= await link.call(new Kvm(link.parts.js).open(CONFIG_BUCKET), 'open the configuration bucket');
+        this.kv ??= await link.call(new Kvm(link.parts.js).open(CONFIG_BUCKET, { allow_direct: false }), 'open the configuration bucket');
         engineId = (await link.call(this.kv.get(IDENTITY_KEY), 'read the cluster identity'))?.string() || undefined;
       }
     } catch {

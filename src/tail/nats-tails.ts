@@ -1,8 +1,9 @@
 // Live tails across nodes: a node subscribes to an app's history subject only while someone tails that app through it.
 import type { Subscription } from '@nats-io/transport-node';
 import type { NatsLink } from '../engine/nats/link.js';
-import { NODE_HEADER, historySubject } from '../history/jetstream-history.js';
-import { decodeLines } from '../history/jetstream-lines.js';
+import { NODE_HEADER } from '../engine/nats/batcher.js';
+import { decodeLines } from '../engine/nats/lines.js';
+import { historySubject } from '../history/jetstream-history.js';
 import { TailHub, type TailClient } from './hub.js';
 
 /**

@@ -1,5 +1,5 @@
 // Lines as engine messages: a JSON array of LogLine tuples (exact fields, no syslog parsing on the way back).
-import type { LogLine } from '../core/log-line.js';
+import type { LogLine } from '../../core/log-line.js';
 
 type WireLine = [number, string, string, string, string, string, string, string];
 
