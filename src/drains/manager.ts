@@ -158,7 +158,7 @@ export class DrainManager implements Subscriber {
     entry.encoder = undefined;
     if (kind && spec) {
       try {
-        entry.encoder = spec.encoder({ token: rec.token, format: (rec as DrainRecord & { format?: string | null }).format });
+        entry.encoder = spec.encoder({ token: rec.token, format: rec.format });
         entry.drain = spec.create({
           id: rec.id,
           appId: rec.app_id,
