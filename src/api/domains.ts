@@ -1,7 +1,9 @@
-// `/apps/{app}/domains`: the hostnames whose router (load balancer) lines belong to an app.
+// `/apps/{app}/domains`: the hostnames whose router (load balancer) lines belong to an app. A
+// hostname another tenant holds is refused as "not available", like reserved names (no oracle).
 import { z } from 'zod';
 import { SluiceError } from '../core/errors.js';
 import { audit } from './audit.js';
+import { mayUseApp } from './auth.js';
 import type { RouteModule } from './context.js';
 import { sendJson } from './http-util.js';
 import { body } from './validate.js';
@@ -14,6 +16,13 @@ const CreateDomain = z.object({
     .refine((s) => HOSTNAME.test(s), 'must be a DNS hostname such as www.example.com'),
 });
 
+/** Names no app may route: this machine's, the never-existing, and bare IP addresses. */
+function reserved(h: string): boolean {
+  return h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.invalid') || /^[0-9.]+$/.test(h);
+}
+
+const notAvailable = (h: string): string => `hostname: ${h} is not available; choose another name.`;
+
 export const domainRoutes: RouteModule = (r) => {
   r.on('GET', '/apps/:app/domains', (ctx) => {
     const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
@@ -21,9 +30,17 @@ export const domainRoutes: RouteModule = (r) => {
   });
 
   r.on('POST', '/apps/:app/domains', async (ctx) => {
-    const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
+    const p = ctx.principal();
+    const app = ctx.deps.auth.app(p, ctx.params.app ?? '');
     const { hostname } = await body(ctx, CreateDomain);
-    if (ctx.deps.store.domainOwner(hostname)) throw new SluiceError('conflict', `${hostname} is already in use.`);
+    const owner = ctx.deps.store.domainOwner(hostname);
+    if (owner && mayUseApp(p, owner.app_id)) {
+      const other = owner.app_id === app.id ? app.name : (ctx.deps.store.getApp(owner.app_id)?.name ?? owner.app_id);
+      throw new SluiceError('conflict', `${hostname} is already added to ${other}.`);
+    }
+    // Another tenant's hostname is refused exactly like a name nobody may add: a limited key
+    // learns only that it cannot have the name, not that someone else has it.
+    if (owner || reserved(hostname)) throw new SluiceError('invalid_params', notAvailable(hostname));
     const d = { app_id: app.id, hostname, created_at: new Date().toISOString() };
     await ctx.deps.store.putDomain(d);
     audit(ctx, app.id, `Domain ${hostname} added`);
