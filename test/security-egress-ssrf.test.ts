@@ -11,7 +11,7 @@ import { DrainResolver, useDrainResolver } from '../src/drains/resolver.js';
 import { harness, until, streamReceiver, receiverPool, logLine } from './drains-support.js';
 import { basic, callAs, startFakePartner, type FakePartner } from './addons-fake-partner.js';
 import { startSluice, type Sluice } from './helpers/sluice.js';
-import { startDns, type TestDns } from './security-egress-dns.js';
+import { startDns, type TestDns } from './security-egress-dns-server.js';
 
 /** Spellings of 169.254.169.254 (and fe80::1), each a way past a naive check. */
 const LINK_LOCAL = [
@@ -161,7 +161,7 @@ test("a partner's log_drain_url answer and its drain moves are held to the same 
     assert.ok(partner.seen.slice(before).some((s) => s.method === 'DELETE' && s.path.endsWith('/bad-1')), 'the partner was told to remove what it made');
   }
   // A good provision, then moves to the same addresses.
-  partner.behave((req) => (req.method === 'POST' ? { status: 200, body: { id: 'good-1', config: {}, log_drain_url: 'https://logs.partner.example/in' } } : { status: 200, body: {} }));
+  partner.behave((req) => (req.method === 'POST' ? { status: 200, body: { id: 'good-1', config: {}, log_drain_url: 'https://logs.partner.invalid/in' } } : { status: 200, body: {} }));
   const made = await open.api('POST', '/apps/ssrf-open/addons', { plan: 'ssrf-partner' });
   assert.equal(made.status, 201, JSON.stringify(made.body));
   const auth = basic(partner.id, partner.password);
@@ -174,7 +174,7 @@ test("a partner's log_drain_url answer and its drain moves are held to the same 
     assert.match(r.body.message, /link-local address \((169\.254\.169\.254|fe80::1)/);
   }
   const after = await callAs(open.url, auth, 'GET', `/addons/${made.body.id}/log-drains`);
-  assert.equal(after.body[0].url, 'https://logs.partner.example/in', 'the drain did not move');
+  assert.equal(after.body[0].url, 'https://logs.partner.invalid/in', 'the drain did not move');
   assert.equal((await open.api('DELETE', `/apps/ssrf-open/addons/${made.body.id}`)).status, 200);
 });
 

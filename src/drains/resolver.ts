@@ -98,7 +98,7 @@ export class DrainResolver {
     let answer: Answer;
     let ttlMs = this.o.negativeTtlMs;
     if (settled === 'timeout') {
-      answer = { ok: false, code: 'ETIMEOUT', message: `DNS did not answer for ${name} within ${budget} ms` };
+      answer = { ok: false, code: 'ETIMEOUT', message: `DNS did not answer for ${name} in time` };
     } else {
       const [a, aaaa] = settled;
       const records = [...(a.status === 'fulfilled' ? a.value : []), ...(aaaa.status === 'fulfilled' ? aaaa.value : [])];
@@ -109,9 +109,12 @@ export class DrainResolver {
       } else {
         const codes = [a, aaaa].map((r) => (r.status === 'rejected' ? String((r.reason as NodeJS.ErrnoException).code) : 'ENODATA'));
         const missing = codes.every((c) => c === 'ENOTFOUND' || c === 'ENODATA');
+        const code = codes.find((c) => c !== 'ENOTFOUND' && c !== 'ENODATA') ?? 'ESERVFAIL';
         answer = missing
           ? { ok: false, code: 'ENOTFOUND', message: `${name} has no address in DNS` }
-          : { ok: false, code: codes.find((c) => c !== 'ENOTFOUND' && c !== 'ENODATA') ?? 'ESERVFAIL', message: `DNS failed for ${name} (${codes.join(', ')})` };
+          : code === 'ETIMEOUT'
+            ? { ok: false, code, message: `DNS did not answer for ${name} in time` }
+            : { ok: false, code, message: `DNS failed for ${name} (${codes.join(', ')})` };
       }
     }
     this.cache.set(name, { answer, expires: Date.now() + ttlMs });
