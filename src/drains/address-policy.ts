@@ -32,7 +32,10 @@ export function parseAddress(host: string): ParsedAddress | undefined {
   } catch {
     return undefined;
   }
-  return classifyParsed(a);
+  const parsed = classifyParsed(a);
+  // ipaddr.js reads `::a.b.c.d` as `::ffff:a.b.c.d`; it is the IPv4-compatible form (same target).
+  if (parsed.embedded === 'IPv4-mapped' && !/ffff/i.test(h)) parsed.embedded = 'IPv4-compatible';
+  return parsed;
 }
 
 function classifyParsed(a: ipaddr.IPv4 | ipaddr.IPv6): ParsedAddress {

@@ -1,8 +1,9 @@
 // Drain host names resolved without libuv's thread pool: `dns.lookup` runs getaddrinfo on the
 // pool's 4 threads, shared with file I/O, so one receiver whose DNS hangs could stall every
 // other drain's connection (and the disk). c-ares queries are asynchronous sockets instead, with
-// per-query timeouts, a TTL-respecting cache, one query in flight per name and a bound on names.
-import { promises as dnsPromises, type LookupAddress } from 'node:dns';
+// per-query timeouts, a TTL-respecting cache, one query in flight per name and a bound on names;
+// getaddrinfo is only a bounded fallback for names DNS does not know (search domains, NSS).
+import { lookup as dnsLookup, promises as dnsPromises, type LookupAddress } from 'node:dns';
 import { readFile } from 'node:fs/promises';
 import { parseAddress } from './address-policy.js';
 
@@ -35,6 +36,8 @@ const DEFAULTS: Required<Omit<DrainResolverOptions, 'servers'>> = {
   hostsFile: '/etc/hosts',
 };
 const HOSTS_REREAD_MS = 10_000;
+/** getaddrinfo fallbacks at once: at most half of libuv's default pool of 4. */
+const MAX_SYSTEM_LOOKUPS = 2;
 
 type Answer = { ok: true; addresses: LookupAddress[] } | { ok: false; code: string; message: string };
 interface Cached {
@@ -50,11 +53,17 @@ export class DrainResolver {
   private hosts: { map: Promise<Map<string, LookupAddress[]>>; readAt: number } | undefined;
   /** Queries sent since start (for tests and the server log). */
   queries = 0;
+  /** getaddrinfo calls running now (each holds a thread-pool thread). */
+  private systemLookups = 0;
+  /** With the system's DNS servers, names DNS does not know are also asked of the system resolver. */
+  private readonly systemFallback: boolean;
 
   constructor(opts: DrainResolverOptions = {}) {
     this.o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
     this.resolver = new dnsPromises.Resolver({ timeout: this.o.timeoutMs, tries: this.o.tries });
-    if (opts.servers && opts.servers.length > 0) this.resolver.setServers(opts.servers);
+    // Servers given explicitly are the only DNS: nothing is asked of the system's resolver then.
+    this.systemFallback = !(opts.servers && opts.servers.length > 0);
+    if (!this.systemFallback) this.resolver.setServers(opts.servers!);
   }
 
   /** Every address of `host` (IPv4 first); rejects with an Error whose `code` says why (ENOTFOUND, ETIMEOUT, …). */
@@ -62,6 +71,9 @@ export class DrainResolver {
     const name = host.toLowerCase().replace(/\.$/, '');
     const literal = parseAddress(name);
     if (literal) return [{ address: literal.address, family: literal.family }];
+    // The hosts file first, as nsswitch's "files dns" does (it decides what `localhost` is, too).
+    const fromFile = (await this.hostsMap()).get(name);
+    if (fromFile) return fromFile;
     // RFC 6761: localhost names are this machine and .invalid names never exist; neither is asked of DNS.
     if (name === 'localhost' || name.endsWith('.localhost')) return [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }];
     if (name.endsWith('.invalid')) throw lookupError('ENOTFOUND', `${host} does not exist (.invalid names never do)`);
@@ -74,8 +86,6 @@ export class DrainResolver {
     const hit = this.cache.get(name);
     if (hit && hit.expires > Date.now()) return hit.answer;
     if (hit) this.cache.delete(name);
-    const fromFile = (await this.hostsMap()).get(name);
-    if (fromFile) return { ok: true, addresses: fromFile };
     const pending = this.inFlight.get(name);
     if (pending) return pending;
     if (this.inFlight.size >= this.o.maxInFlight) {
@@ -117,9 +127,35 @@ export class DrainResolver {
             : { ok: false, code, message: `DNS failed for ${name} (${codes.join(', ')})` };
       }
     }
+    if (!answer.ok && answer.code === 'ENOTFOUND' && this.systemFallback) {
+      const sys = await this.systemLookup(name, budget);
+      if (sys) {
+        answer = { ok: true, addresses: sys };
+        ttlMs = this.o.minTtlMs; // getaddrinfo gives no TTL
+      }
+    }
     this.cache.set(name, { answer, expires: Date.now() + ttlMs });
     this.trim();
     return answer;
+  }
+
+  /**
+   * Names DNS itself does not know may still be the system's to resolve (search domains, NSS
+   * sources beyond /etc/hosts). getaddrinfo occupies a thread-pool thread until it returns, so at
+   * most `MAX_SYSTEM_LOOKUPS` run at once — counted until they really return, not until we stop
+   * waiting — and the rest do without: the pool always has threads left for everything else.
+   */
+  private systemLookup(name: string, budget: number): Promise<LookupAddress[] | undefined> {
+    if (this.systemLookups >= MAX_SYSTEM_LOOKUPS) return Promise.resolve(undefined);
+    this.systemLookups++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), budget);
+      dnsLookup(name, { all: true }, (err, addresses) => {
+        this.systemLookups--;
+        clearTimeout(timer);
+        resolve(err || addresses.length === 0 ? undefined : addresses.map((a) => ({ address: a.address, family: a.family })));
+      });
+    });
   }
 
   /** The cache holds at most ~4 names per allowed in-flight query: expired entries go first, then the oldest. */
