@@ -40,6 +40,8 @@ export interface ApiDeps {
     /** This node's own listeners, refused as drain targets (a drain to itself loops). */
     self?: () => SelfListeners;
   };
+  /** Cluster mode: the engine's health, which `/healthz` reports (degraded when it is not ok). */
+  engine?: () => { status: 'ok' | 'degraded'; engine: unknown };
   /** Runs before an app is deleted (add-ons are deprovisioned, drains stopped). */
   beforeAppDelete?: (appId: string) => Promise<void>;
 }

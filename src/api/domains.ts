@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SluiceError } from '../core/errors.js';
 import { audit } from './audit.js';
 import { mayUseApp } from './auth.js';
-import type { RouteModule } from './context.js';
+import type { Ctx, RouteModule } from './context.js';
 import { sendJson } from './http-util.js';
 import { body } from './validate.js';
 
@@ -23,6 +23,16 @@ function reserved(h: string): boolean {
 
 const notAvailable = (h: string): string => `hostname: ${h} is not available; choose another name.`;
 
+/**
+ * A taken hostname: the caller who may see its app is told which (409); anyone else gets the
+ * answer a reserved name gets (422), so a limited key learns nothing about other tenants.
+ */
+function refusal(ctx: Ctx, hostname: string, ownerId: string | undefined): SluiceError {
+  return ownerId !== undefined && mayUseApp(ctx.principal(), ownerId)
+    ? new SluiceError('conflict', `${hostname} is already added to ${ctx.deps.store.getApp(ownerId)?.name ?? ownerId}.`)
+    : new SluiceError('invalid_params', notAvailable(hostname));
+}
+
 export const domainRoutes: RouteModule = (r) => {
   r.on('GET', '/apps/:app/domains', (ctx) => {
     const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
@@ -34,15 +44,16 @@ export const domainRoutes: RouteModule = (r) => {
     const app = ctx.deps.auth.app(p, ctx.params.app ?? '');
     const { hostname } = await body(ctx, CreateDomain);
     const owner = ctx.deps.store.domainOwner(hostname);
-    if (owner && mayUseApp(p, owner.app_id)) {
-      const other = owner.app_id === app.id ? app.name : (ctx.deps.store.getApp(owner.app_id)?.name ?? owner.app_id);
-      throw new SluiceError('conflict', `${hostname} is already added to ${other}.`);
-    }
-    // Another tenant's hostname is refused exactly like a name nobody may add: a limited key
-    // learns only that it cannot have the name, not that someone else has it.
-    if (owner || reserved(hostname)) throw new SluiceError('invalid_params', notAvailable(hostname));
+    if (owner) throw refusal(ctx, hostname, owner.app_id);
+    if (reserved(hostname)) throw new SluiceError('invalid_params', notAvailable(hostname));
     const d = { app_id: app.id, hostname, created_at: new Date().toISOString() };
-    await ctx.deps.store.putDomain(d);
+    try {
+      await ctx.deps.store.putDomain(d);
+    } catch (err) {
+      // Another app won the name meanwhile (the store's compare-and-set): answered as above.
+      if (err instanceof SluiceError && err.id === 'conflict') throw refusal(ctx, hostname, ctx.deps.store.domainOwner(hostname)?.app_id);
+      throw err;
+    }
     audit(ctx, app.id, `Domain ${hostname} added`);
     sendJson(ctx.res, 201, d);
   });
