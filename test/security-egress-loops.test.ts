@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster } from './cluster-support.js';
 import { callAs } from './addons-fake-partner.js';
-import { makeFrame, rfc5424, startSluice, waitUntil, type Sluice } from './helpers/sluice.js';
+import { makeFrame, rfc5424, sendTcp, sendUdp, startSluice, waitUntil, type Sluice } from './helpers/sluice.js';
 import { startDns, type TestDns } from './security-egress-dns-server.js';
 
 let s: Sluice;
@@ -140,4 +140,20 @@ test('two nodes of one cluster draining into each other: a seed line does not lo
   } finally {
     await c.stop();
   }
+});
+
+test("syslog input whose HOSTNAME is one of our drain tokens (a syslog drain's frames) is dropped as a loop", { timeout: 30_000 }, async () => {
+  const tok = await s.createAppWithToken('syslog-looper');
+  const d = await s.api('POST', '/apps/syslog-looper/log-drains', { url: 'syslog://receiver.loop.invalid:601' });
+  assert.equal(d.status, 201, JSON.stringify(d.body));
+  const before = await metric(s, 'sluice_loop_lines_dropped_total');
+  // What our syslog drain writes (HOSTNAME d.<token>), arriving with a valid log token; then a control line.
+  const looped = `<190>1 2024-05-01T12:00:00+00:00 ${d.body.token as string} ${tok} web.1 - - came back through syslog`;
+  const normal = `<190>1 2024-05-01T12:00:01+00:00 host ${tok} web.1 - - sent by a producer`;
+  await sendTcp(s.syslogPort, [makeFrame(looped), makeFrame(normal)]);
+  await sendUdp(s.syslogPort, [looped]);
+  assert.ok(await waitUntil(async () => (await metric(s, 'sluice_loop_lines_dropped_total')) - before === 2, 10_000));
+  const lines = await s.waitForLogs('syslog-looper', (ls) => ls.some((l) => l.includes('sent by a producer')));
+  assert.ok(lines.some((l) => l.includes('sent by a producer')), lines.join('\n'));
+  assert.ok(!lines.some((l) => l.includes('came back through syslog')), lines.join('\n'));
 });
