@@ -36,6 +36,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--spool-max-bytes <n>', 'bytes of all drain spools together (never more than 90% of the disk)').env('SLUICE_SPOOL_MAX_BYTES').default(4 * 1024 ** 3).argParser(int('--spool-max-bytes')))
     .addOption(new Option('--spool-sync-ms <ms>', 'how often queued lines are written to the spool: what a kill -9 can lose').env('SLUICE_SPOOL_SYNC_MS').default(100).argParser(int('--spool-sync-ms')))
     .addOption(new Option('--drain-buffer <n>', 'deprecated: sets --drain-memory-bytes to n × 1024 (1024 lines ⇔ 1 MiB)').env('SLUICE_DRAIN_BUFFER').argParser(int('--drain-buffer')))
+    .addOption(new Option('--drain-dns-servers <list>', 'DNS servers (ip or ip:port, comma-separated) for drain and partner host names; default the system resolver configuration').env('SLUICE_DRAIN_DNS_SERVERS'))
     .addOption(new Option('--drain-ca-file <file>', 'PEM CA certificates trusted for TLS drains, besides the system ones').env('SLUICE_DRAIN_CA_FILE'))
     .addOption(new Option('--max-message-bytes <n>', 'largest single log message').env('SLUICE_MAX_MESSAGE_BYTES').default(10240).argParser(int('--max-message-bytes')))
     .addOption(new Option('--rate-limit <lines>', 'per-app input limit in lines/s (0 = unlimited)').env('SLUICE_RATE_LIMIT').default(0).argParser(int('--rate-limit')))
@@ -101,6 +102,7 @@ When ready it prints one machine-readable line:
           syncMs: Math.max(1, Number(o.spoolSyncMs)),
         },
         drainCaFile: o.drainCaFile as string | undefined,
+        drainDnsServers: o.drainDnsServers ? String(o.drainDnsServers).split(',').map((x) => x.trim()).filter(Boolean) : undefined,
         addonTimeoutMs: Number(o.addonTimeoutMs),
         addonProvisioningTimeoutMs: Number(o.addonProvisioningTimeoutMs),
         routerPort: o.routerPort === undefined ? undefined : Number(o.routerPort),
