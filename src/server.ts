@@ -29,8 +29,10 @@ import type { History } from './history/contract.js';
 import { SqliteHistory } from './history/sqlite-history.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
 import { createRouterLogSocket, routerLogEvents } from './ingest/router-log.js';
+import { ConnectionTable, limitHttpConnections } from './ingest/connection-limits.js';
+import { syslogLineHandler, unknownTokenReport } from './ingest/syslog-lines.js';
 import { createSyslogTcpServer, createSyslogTlsServer } from './ingest/syslog-stream.js';
-import { createSyslogUdpSocket } from './ingest/syslog-udp.js';
+import { createSyslogUdpSocket, udpKernelDrops } from './ingest/syslog-udp.js';
 import { Router } from './router/router.js';
 import type { ConfigStore } from './store/contract.js';
 import { openDatabase, type Db } from './store/sqlite-db.js';
@@ -78,7 +80,40 @@ export interface ServeOptions {
   routerSecret?: string;
   /** The process's structured log (src/telemetry/logger.ts); silent when absent. */
   logger?: Logger;
+  /** Listener limits against connection exhaustion; each has a default fit for log shippers. */
+  limits?: Partial<ListenerLimits>;
 }
+
+/** Connection and timeout limits of the listeners (`sluice serve --help` documents each flag). */
+export interface ListenerLimits {
+  /** A syslog TCP/TLS connection silent this long is closed (`--syslog-idle-timeout-ms`). */
+  syslogIdleTimeoutMs: number;
+  /** Open syslog connections per listener (`--syslog-max-connections`). */
+  syslogMaxConnections: number;
+  /** Open syslog connections from one address (`--syslog-max-connections-per-address`). */
+  syslogMaxConnectionsPerAddress: number;
+  /** Open HTTP connections (`--http-max-connections`). */
+  httpMaxConnections: number;
+  /** Open HTTP connections from one address (`--http-max-connections-per-address`). */
+  httpMaxConnectionsPerAddress: number;
+  /** Time a client has to send a request's headers (`--http-headers-timeout-ms`). */
+  httpHeadersTimeoutMs: number;
+  /** Time a client has to send a whole request, body included (`--http-request-timeout-ms`). */
+  httpRequestTimeoutMs: number;
+  /** Estimated bytes of the Logplex-Frame-Id de-duplication memory (`--frame-id-memory-bytes`). */
+  frameIdMemoryBytes: number;
+}
+
+export const DEFAULT_LIMITS: ListenerLimits = {
+  syslogIdleTimeoutMs: 10 * 60_000,
+  syslogMaxConnections: 10_000,
+  syslogMaxConnectionsPerAddress: 1_000,
+  httpMaxConnections: 10_000,
+  httpMaxConnectionsPerAddress: 1_000,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 30_000,
+  frameIdMemoryBytes: 16 << 20,
+};
 
 export interface RunningServer {
   httpPort: number;
@@ -134,7 +169,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const generatedApiKey = await ensureAdminKey(store, opts.apiKey);
   const auth = new Auth(store, opts.apiKey);
 
-  const httpServer = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 65_000 });
+  const limits: ListenerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  // Slow clients are cut off at the header and request timeouts, checked every second (Node's
+  // default check runs every 30 s, which would let a slow-header client hold on 3× too long).
+  const httpServer = http.createServer({
+    requestTimeout: limits.httpRequestTimeoutMs,
+    headersTimeout: Math.min(limits.httpHeadersTimeoutMs, limits.httpRequestTimeoutMs),
+    keepAliveTimeout: 65_000,
+    connectionsCheckingInterval: 1_000,
+  });
+  const httpConnections = new ConnectionTable('http', { maxConnections: limits.httpMaxConnections, maxPerAddress: limits.httpMaxConnectionsPerAddress }, metrics, logger);
+  limitHttpConnections(httpServer, httpConnections);
   const deps: ApiDeps = {
     store,
     history,
@@ -162,7 +207,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
     log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
-  const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes });
+  const logs = httpLogsHandler(router, events, {
+    maxBodyBytes: opts.maxBodyBytes,
+    maxMessageBytes: opts.maxMessageBytes,
+    frameIds: { maxBytes: limits.frameIdMemoryBytes },
+  });
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0];
@@ -174,17 +223,26 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     else socket.destroy();
   });
 
-  const streamOpts = { maxMessageBytes: opts.maxMessageBytes, idleTimeoutMs: 10 * 60_000, maxConnections: 10_000 };
-  const tcp = createSyslogTcpServer(router, events, streamOpts);
-  const udp = createSyslogUdpSocket(router, events, { maxMessageBytes: opts.maxMessageBytes });
+  const unknownTokens = unknownTokenReport(logger);
+  const discarded = metrics.counter('sluice_syslog_discarded_bytes_total', 'Bytes skipped on syslog streams while resynchronising after malformed frames, by transport.');
+  const syslogLimits = { maxConnections: limits.syslogMaxConnections, maxPerAddress: limits.syslogMaxConnectionsPerAddress };
+  const streamOpts = (transport: 'tcp' | 'tls') => ({
+    maxMessageBytes: opts.maxMessageBytes,
+    idleTimeoutMs: limits.syslogIdleTimeoutMs,
+    connections: new ConnectionTable(transport, syslogLimits, metrics, logger),
+    handle: syslogLineHandler(router, events, transport, unknownTokens),
+    discarded: (t: string, bytes: number) => discarded({ transport: t }, bytes),
+  });
+  const tcpOpts = streamOpts('tcp');
+  const tcp = createSyslogTcpServer(events, tcpOpts);
+  const udp = createSyslogUdpSocket(events, { maxMessageBytes: opts.maxMessageBytes, handle: syslogLineHandler(router, events, 'udp', unknownTokens) });
+  const tlsOpts = opts.syslogTlsPort !== undefined && opts.tlsCert && opts.tlsKey ? streamOpts('tls') : undefined;
   const tlsServer =
-    opts.syslogTlsPort !== undefined && opts.tlsCert && opts.tlsKey
-      ? createSyslogTlsServer(router, events, {
-          ...streamOpts,
-          cert: readFileSync(opts.tlsCert),
-          key: readFileSync(opts.tlsKey),
-        })
+    tlsOpts && opts.tlsCert && opts.tlsKey
+      ? createSyslogTlsServer(events, { ...tlsOpts, cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) })
       : undefined;
+  const connectionTables = [httpConnections, tcpOpts.connections, ...(tlsOpts ? [tlsOpts.connections] : [])];
+  metrics.gauge('sluice_connections_open', 'Open connections, by listener.', () => connectionTables.map((t) => [{ listener: t.listener }, t.size] as [Record<string, string>, number]));
 
   if (opts.routerPort !== undefined && !opts.routerSecret) throw new Error('the router log port needs a router secret');
   const routerUdp =
@@ -202,6 +260,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await bindUdp(routerUdp, opts.routerPort ?? 0, opts.host);
     routerPort = routerUdp.address().port;
   }
+  metrics.counterFrom('sluice_udp_kernel_drops_total', "Datagrams the kernel dropped for Sluice's UDP sockets (receive buffer full), read from /proc/net/udp at each scrape.", () => {
+    const rows: Array<[Record<string, string>, number]> = [];
+    for (const [socket, port] of [['syslog', syslogPort], ['router', routerPort]] as const) {
+      const drops = port === undefined ? undefined : udpKernelDrops(port);
+      if (drops !== undefined) rows.push([{ socket }, drops]);
+    }
+    return rows;
+  });
   deps.config.publicUrl = (opts.publicUrl ?? `http://127.0.0.1:${httpPort}`).replace(/\/+$/, '');
 
   // Add-ons a partner left `provisioning` past the timeout are failed and removed (checked at a
@@ -217,6 +283,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // Input first, so nothing new arrives while buffers are flushed and the database closed.
       clearInterval(expirer);
       routerUdp?.close();
+      unknownTokens.close();
+      for (const t of connectionTables) t.close();
       const closing = Promise.all([close(httpServer), close(tcp), tlsServer ? close(tlsServer) : undefined]);
       for (const set of streamSockets) for (const s of set) s.destroySoon();
       await closing;

@@ -10,7 +10,8 @@ import type { Router } from '../router/router.js';
 import type { IngestEvents } from '../telemetry/catalogue.js';
 import { decodeLogplexBody } from '../wire/logplex1.js';
 import { parseSyslog } from '../wire/syslog.js';
-import { FrameIdCache } from './frame-ids.js';
+import { FrameIdCache, MAX_FRAME_ID_LENGTH, type FrameIdOptions } from './frame-ids.js';
+import { scrubLine } from './syslog-lines.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -27,6 +28,8 @@ const CONTENT_TYPES = new Set(['application/logplex-1', 'application/x-logplex-1
 export interface HttpLogsOptions {
   maxBodyBytes: number;
   maxMessageBytes: number;
+  /** Byte budgets of the Frame-Id de-duplication memory. */
+  frameIds?: FrameIdOptions;
 }
 
 /**
@@ -34,7 +37,8 @@ export interface HttpLogsOptions {
  * nothing. Errors are one line of text with the status, as Logplex answered.
  */
 export function httpLogsHandler(router: Router, events: IngestEvents, opts: HttpLogsOptions) {
-  const frameIds = new FrameIdCache();
+  const frameIds = new FrameIdCache(opts.frameIds);
+  const resolve = (t: string): { name: string } | undefined => router.resolve(t);
 
   const fail = (res: ServerResponse, status: number, reason: string, text: string): void => {
     events.rejected('http', reason);
@@ -93,6 +97,10 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
       return;
     }
     const frameId = req.headers['logplex-frame-id'];
+    if (typeof frameId === 'string' && frameId.length > MAX_FRAME_ID_LENGTH) {
+      fail(res, 400, 'frame_id_too_long', `Logplex-Frame-Id is ${frameId.length} characters long; at most ${MAX_FRAME_ID_LENGTH} are accepted.`);
+      return;
+    }
     if (typeof frameId === 'string' && frameId !== '' && frameIds.has(token.id, frameId)) {
       events.duplicateBatch();
       res.writeHead(204).end();
@@ -107,6 +115,7 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
         fail(res, 400, 'malformed', `Malformed log messages: frame ${i}: ${parsed.reason}.`);
         return;
       }
+      scrubLine(parsed.value, resolve); // a token pasted into a message is never stored (SPEC §3.2)
       lines[i] = parsed.value;
     }
     if (!router.limiter.admit(token.app_id, lines.length)) {
