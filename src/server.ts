@@ -27,6 +27,7 @@ import { partnerRoutes } from './api/partner.js';
 import type { ClusterParts } from './cluster/node.js';
 import type { History } from './history/contract.js';
 import { SqliteHistory } from './history/sqlite-history.js';
+import { FrameIdCache } from './ingest/frame-ids.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
 import { createRouterLogSocket, routerLogEvents } from './ingest/router-log.js';
 import { ConnectionTable, limitHttpConnections } from './ingest/connection-limits.js';
@@ -207,10 +208,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
     log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
+  const frameIds = new FrameIdCache({ maxBytes: limits.frameIdMemoryBytes });
+  metrics.gauge('sluice_http_frame_id_bytes', 'Estimated bytes held by Logplex-Frame-Id de-duplication (bounded by --frame-id-memory-bytes).', () => frameIds.bytes);
+  metrics.gauge('sluice_http_frame_ids', 'Logplex-Frame-Ids remembered for de-duplication.', () => frameIds.size);
   const logs = httpLogsHandler(router, events, {
     maxBodyBytes: opts.maxBodyBytes,
     maxMessageBytes: opts.maxMessageBytes,
-    frameIds: { maxBytes: limits.frameIdMemoryBytes },
+    frameIds,
   });
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';

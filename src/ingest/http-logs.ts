@@ -10,7 +10,7 @@ import type { Router } from '../router/router.js';
 import type { IngestEvents } from '../telemetry/catalogue.js';
 import { decodeLogplexBody } from '../wire/logplex1.js';
 import { parseSyslog } from '../wire/syslog.js';
-import { FrameIdCache, MAX_FRAME_ID_LENGTH, type FrameIdOptions } from './frame-ids.js';
+import { FrameIdCache, MAX_FRAME_ID_LENGTH } from './frame-ids.js';
 import { scrubLine } from './syslog-lines.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -28,8 +28,8 @@ const CONTENT_TYPES = new Set(['application/logplex-1', 'application/x-logplex-1
 export interface HttpLogsOptions {
   maxBodyBytes: number;
   maxMessageBytes: number;
-  /** Byte budgets of the Frame-Id de-duplication memory. */
-  frameIds?: FrameIdOptions;
+  /** The Frame-Id de-duplication memory (the server reads its size for /metrics). */
+  frameIds?: FrameIdCache;
 }
 
 /**
@@ -37,7 +37,7 @@ export interface HttpLogsOptions {
  * nothing. Errors are one line of text with the status, as Logplex answered.
  */
 export function httpLogsHandler(router: Router, events: IngestEvents, opts: HttpLogsOptions) {
-  const frameIds = new FrameIdCache(opts.frameIds);
+  const frameIds = opts.frameIds ?? new FrameIdCache();
   const resolve = (t: string): { name: string } | undefined => router.resolve(t);
 
   const fail = (res: ServerResponse, status: number, reason: string, text: string): void => {
