@@ -31,9 +31,10 @@ import { FrameIdCache } from './ingest/frame-ids.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
 import { createRouterLogSocket, routerLogEvents } from './ingest/router-log.js';
 import { ConnectionTable, limitHttpConnections } from './ingest/connection-limits.js';
+import { DEFAULT_LIMITS, type ListenerLimits } from './ingest/limits.js';
 import { syslogLineHandler, unknownTokenReport } from './ingest/syslog-lines.js';
 import { createSyslogTcpServer, createSyslogTlsServer } from './ingest/syslog-stream.js';
-import { createSyslogUdpSocket, udpKernelDrops } from './ingest/syslog-udp.js';
+import { createSyslogUdpSocket, udpKernelDropsReader } from './ingest/syslog-udp.js';
 import { Router } from './router/router.js';
 import type { ConfigStore } from './store/contract.js';
 import { openDatabase, type Db } from './store/sqlite-db.js';
@@ -85,36 +86,7 @@ export interface ServeOptions {
   limits?: Partial<ListenerLimits>;
 }
 
-/** Connection and timeout limits of the listeners (`sluice serve --help` documents each flag). */
-export interface ListenerLimits {
-  /** A syslog TCP/TLS connection silent this long is closed (`--syslog-idle-timeout-ms`). */
-  syslogIdleTimeoutMs: number;
-  /** Open syslog connections per listener (`--syslog-max-connections`). */
-  syslogMaxConnections: number;
-  /** Open syslog connections from one address (`--syslog-max-connections-per-address`). */
-  syslogMaxConnectionsPerAddress: number;
-  /** Open HTTP connections (`--http-max-connections`). */
-  httpMaxConnections: number;
-  /** Open HTTP connections from one address (`--http-max-connections-per-address`). */
-  httpMaxConnectionsPerAddress: number;
-  /** Time a client has to send a request's headers (`--http-headers-timeout-ms`). */
-  httpHeadersTimeoutMs: number;
-  /** Time a client has to send a whole request, body included (`--http-request-timeout-ms`). */
-  httpRequestTimeoutMs: number;
-  /** Estimated bytes of the Logplex-Frame-Id de-duplication memory (`--frame-id-memory-bytes`). */
-  frameIdMemoryBytes: number;
-}
-
-export const DEFAULT_LIMITS: ListenerLimits = {
-  syslogIdleTimeoutMs: 10 * 60_000,
-  syslogMaxConnections: 10_000,
-  syslogMaxConnectionsPerAddress: 1_000,
-  httpMaxConnections: 10_000,
-  httpMaxConnectionsPerAddress: 1_000,
-  httpHeadersTimeoutMs: 10_000,
-  httpRequestTimeoutMs: 30_000,
-  frameIdMemoryBytes: 16 << 20,
-};
+export { DEFAULT_LIMITS, type ListenerLimits };
 
 export interface RunningServer {
   httpPort: number;
@@ -264,10 +236,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await bindUdp(routerUdp, opts.routerPort ?? 0, opts.host);
     routerPort = routerUdp.address().port;
   }
+  const udpDrops = [['syslog', udpKernelDropsReader(syslogPort)] as const, ...(routerPort === undefined ? [] : [['router', udpKernelDropsReader(routerPort)] as const])];
   metrics.counterFrom('sluice_udp_kernel_drops_total', "Datagrams the kernel dropped for Sluice's UDP sockets (receive buffer full), read from /proc/net/udp at each scrape.", () => {
     const rows: Array<[Record<string, string>, number]> = [];
-    for (const [socket, port] of [['syslog', syslogPort], ['router', routerPort]] as const) {
-      const drops = port === undefined ? undefined : udpKernelDrops(port);
+    for (const [socket, read] of udpDrops) {
+      const drops = read();
       if (drops !== undefined) rows.push([{ socket }, drops]);
     }
     return rows;

@@ -10,9 +10,9 @@ export function entryBytes(key: string): number {
 
 /**
  * Insertion order is arrival order (a re-added key moves to the end), so expiry walks from the
- * front and stops at the first live key. Past `maxBytes` (an estimate: `entryBytes` per key) the
- * oldest keys are forgotten rather than memory growing: a flood of unique keys, however long,
- * costs a bounded amount.
+ * front and stops at the first live key. Past `maxEntries` keys or `maxBytes` (an estimate:
+ * `entryBytes` per key) the oldest keys are forgotten rather than memory growing: a flood of
+ * unique keys, however long, costs a bounded amount.
  */
 export class ExpiringSet {
   private seen = new Map<string, number>();
@@ -20,7 +20,8 @@ export class ExpiringSet {
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxBytes: number,
+    private readonly maxEntries: number,
+    private readonly maxBytes = Infinity,
   ) {}
 
   has(key: string, now = Date.now()): boolean {
@@ -33,7 +34,7 @@ export class ExpiringSet {
     if (this.seen.delete(key)) this.#bytes -= entryBytes(key);
     this.seen.set(key, now);
     this.#bytes += entryBytes(key);
-    while (this.#bytes > this.maxBytes && this.evictOldest()) {
+    while ((this.#bytes > this.maxBytes || this.seen.size > this.maxEntries) && this.evictOldest()) {
       /* until within budget */
     }
   }

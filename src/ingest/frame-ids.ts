@@ -43,7 +43,7 @@ export class FrameIdCache {
     let set = this.#sets.get(tokenId);
     if (set === undefined) {
       this.#sweep(now);
-      this.#sets.set(tokenId, (set = new ExpiringSet(TTL_MS, this.#perToken)));
+      this.#sets.set(tokenId, (set = new ExpiringSet(TTL_MS, Infinity, this.#perToken)));
       this.#bytes += PER_SET_OVERHEAD_BYTES;
     }
     const before = set.expire(now);

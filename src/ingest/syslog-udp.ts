@@ -25,36 +25,44 @@ export function createSyslogUdpSocket(events: IngestEvents, opts: { maxMessageBy
 }
 
 /**
- * Datagrams the kernel dropped for this process's UDP socket on `port` (its receive buffer was
- * full), from the `drops` column of /proc/net/udp (Linux). The row is the one with that local
- * port whose socket inode is one of this process's open files, so another program's socket on
- * the same port number is never read. Undefined where /proc is not there.
+ * A reader of the datagrams the kernel dropped for this process's UDP socket on `port` (its
+ * receive buffer was full): the `drops` column of /proc/net/udp (Linux). The row is the one with
+ * that local port whose socket inode is one of this process's open files, so another program's
+ * socket on the same port number is never read; the inode is looked up once (it never changes
+ * for a socket) rather than walking every open file at each scrape. Undefined without /proc.
  */
-export function udpKernelDrops(port: number): number | undefined {
-  let text: string;
-  let mine: Set<string>;
-  try {
-    text = readFileSync('/proc/net/udp', 'utf8');
-    mine = new Set();
-    for (const fd of readdirSync('/proc/self/fd')) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-        if (m) mine.add(m[1]);
-      } catch {
-        /* closed while listing */
-      }
-    }
-  } catch {
-    return undefined;
-  }
+export function udpKernelDropsReader(port: number): () => number | undefined {
   const want = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  let total: number | undefined;
-  for (const row of text.split('\n').slice(1)) {
-    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ref pointer drops
-    const cols = row.trim().split(/\s+/);
-    if (cols.length < 13 || !cols[1].endsWith(want) || !mine.has(cols[9])) continue;
-    const drops = Number(cols[12]);
-    if (Number.isFinite(drops)) total = (total ?? 0) + drops;
+  let inode: string | undefined;
+  return () => {
+    let rows: string[][];
+    try {
+      rows = readFileSync('/proc/net/udp', 'utf8')
+        .split('\n')
+        .slice(1)
+        // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ref pointer drops
+        .map((row) => row.trim().split(/\s+/))
+        .filter((cols) => cols.length >= 13 && cols[1].endsWith(want));
+      inode ??= rows.map((cols) => cols[9]).find((i) => ownSocketInodes().has(i));
+    } catch {
+      return undefined;
+    }
+    const row = rows.find((cols) => cols[9] === inode);
+    const drops = row ? Number(row[12]) : NaN;
+    return Number.isFinite(drops) ? drops : undefined;
+  };
+}
+
+/** Inodes of the sockets this process has open (`/proc/self/fd/N → socket:[inode]`). */
+function ownSocketInodes(): Set<string> {
+  const mine = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) mine.add(m[1]);
+    } catch {
+      /* closed while listing */
+    }
   }
-  return total;
+  return mine;
 }
