@@ -60,6 +60,15 @@ test('hundreds of slow HTTP clients: /healthz and POST /logs still answer, the s
   });
   try {
     const token = await s.createAppWithToken('conn-http', 'app');
+    // A live tail opened before the flood: a connection answering a request is never evicted.
+    const session = await s.api('POST', '/apps/conn-http/log-sessions', { tail: true, lines: 0 });
+    assert.equal(session.status, 201, JSON.stringify(session.body));
+    const tailUrl = new URL(String(session.body.logplex_url));
+    let tailText = '';
+    const tailReq = http.get({ host: '127.0.0.1', port: s.httpPort, path: `${tailUrl.pathname}${tailUrl.search}`, agent: false });
+    const tailRes = await new Promise<http.IncomingMessage>((resolve, reject) => tailReq.on('response', resolve).on('error', reject));
+    tailRes.setEncoding('utf8');
+    tailRes.on('data', (c: string) => (tailText += c));
     // Slow-loris: a request line and one header byte at a time, never finishing the headers.
     const attack = await connectMany(s.httpPort, ATTACKERS, (sock) => sock.write('POST /logs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '));
     const drip = setInterval(() => {
@@ -81,6 +90,9 @@ test('hundreds of slow HTTP clients: /healthz and POST /logs still answer, the s
       assert.ok(openNow && Number(openNow[1]) <= PER_ADDRESS, `open HTTP connections: ${openNow?.[1]}`);
       const lines = await s.waitForLogs('conn-http', (l) => l.filter((x) => x.includes('legit through the flood')).length >= 20);
       assert.equal(lines.filter((x) => x.includes('legit through the flood')).length, 20);
+      assert.ok(await waitUntil(() => tailText.split('legit through the flood').length - 1 >= 20, 10_000), `the tail kept receiving:\n${tailText}`);
+      assert.ok(!tailRes.destroyed && !tailRes.complete, 'the tail opened before the flood is still open');
+      tailReq.destroy();
       assert.ok(await waitUntil(() => /HTTP connections? in the last 10 s at the connection limits/.test(s.output()), 5_000), s.output());
     } finally {
       clearInterval(drip);
