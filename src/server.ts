@@ -31,10 +31,14 @@ import type { ClusterParts } from './cluster/node.js';
 import { clusterMetrics, engineHealth } from './cluster/health.js';
 import type { History } from './history/contract.js';
 import { SqliteHistory } from './history/sqlite-history.js';
+import { FrameIdCache } from './ingest/frame-ids.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
 import { createRouterLogSocket, routerLogEvents } from './ingest/router-log.js';
+import { ConnectionTable, limitHttpConnections } from './ingest/connection-limits.js';
+import { DEFAULT_LIMITS, type ListenerLimits } from './ingest/limits.js';
+import { syslogLineHandler, unknownTokenReport } from './ingest/syslog-lines.js';
 import { createSyslogTcpServer, createSyslogTlsServer } from './ingest/syslog-stream.js';
-import { createSyslogUdpSocket } from './ingest/syslog-udp.js';
+import { createSyslogUdpSocket, udpKernelDropsReader } from './ingest/syslog-udp.js';
 import { Router } from './router/router.js';
 import type { ConfigStore } from './store/contract.js';
 import { openDatabase, type Db } from './store/sqlite-db.js';
@@ -90,7 +94,11 @@ export interface ServeOptions {
   routerSecret?: string;
   /** The process's structured log (src/telemetry/logger.ts); silent when absent. */
   logger?: Logger;
+  /** Listener limits against connection exhaustion; each has a default fit for log shippers. */
+  limits?: Partial<ListenerLimits>;
 }
+
+export { DEFAULT_LIMITS, type ListenerLimits };
 
 export interface RunningServer {
   httpPort: number;
@@ -146,7 +154,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const generatedApiKey = await ensureAdminKey(store, opts.apiKey);
   const auth = new Auth(store, opts.apiKey);
 
-  const httpServer = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 65_000 });
+  const limits: ListenerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  // Slow clients are cut off at the header and request timeouts, checked every second (Node's
+  // default check runs every 30 s, which would let a slow-header client hold on 3× too long).
+  const httpServer = http.createServer({
+    requestTimeout: limits.httpRequestTimeoutMs,
+    headersTimeout: Math.min(limits.httpHeadersTimeoutMs, limits.httpRequestTimeoutMs),
+    keepAliveTimeout: 65_000,
+    connectionsCheckingInterval: 1_000,
+  });
+  const httpConnections = new ConnectionTable('http', { maxConnections: limits.httpMaxConnections, maxPerAddress: limits.httpMaxConnectionsPerAddress }, metrics, logger);
+  limitHttpConnections(httpServer, httpConnections);
   const deps: ApiDeps = {
     store,
     history,
@@ -177,7 +195,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
   const acknowledged = cluster && opts.ack === 'replicated' ? () => cluster.history.settled() : undefined;
-  const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes, acknowledged });
+  const frameIds = new FrameIdCache({ maxBytes: limits.frameIdMemoryBytes });
+  metrics.gauge('sluice_http_frame_id_bytes', 'Estimated bytes held by Logplex-Frame-Id de-duplication (bounded by --frame-id-memory-bytes).', () => frameIds.bytes);
+  metrics.gauge('sluice_http_frame_ids', 'Logplex-Frame-Ids remembered for de-duplication.', () => frameIds.size);
+  const logs = httpLogsHandler(router, events, {
+    maxBodyBytes: opts.maxBodyBytes,
+    maxMessageBytes: opts.maxMessageBytes,
+    frameIds,
+    acknowledged,
+  });
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0];
@@ -189,17 +215,26 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     else socket.destroy();
   });
 
-  const streamOpts = { maxMessageBytes: opts.maxMessageBytes, idleTimeoutMs: 10 * 60_000, maxConnections: 10_000 };
-  const tcp = createSyslogTcpServer(router, events, streamOpts);
-  const udp = createSyslogUdpSocket(router, events, { maxMessageBytes: opts.maxMessageBytes });
+  const unknownTokens = unknownTokenReport(logger);
+  const discarded = metrics.counter('sluice_syslog_discarded_bytes_total', 'Bytes skipped on syslog streams while resynchronising after malformed frames, by transport.');
+  const syslogLimits = { maxConnections: limits.syslogMaxConnections, maxPerAddress: limits.syslogMaxConnectionsPerAddress };
+  const streamOpts = (transport: 'tcp' | 'tls') => ({
+    maxMessageBytes: opts.maxMessageBytes,
+    idleTimeoutMs: limits.syslogIdleTimeoutMs,
+    connections: new ConnectionTable(transport, syslogLimits, metrics, logger),
+    handle: syslogLineHandler(router, events, transport, unknownTokens),
+    discarded: (t: string, bytes: number) => discarded({ transport: t }, bytes),
+  });
+  const tcpOpts = streamOpts('tcp');
+  const tcp = createSyslogTcpServer(events, tcpOpts);
+  const udp = createSyslogUdpSocket(events, { maxMessageBytes: opts.maxMessageBytes, handle: syslogLineHandler(router, events, 'udp', unknownTokens) });
+  const tlsOpts = opts.syslogTlsPort !== undefined && opts.tlsCert && opts.tlsKey ? streamOpts('tls') : undefined;
   const tlsServer =
-    opts.syslogTlsPort !== undefined && opts.tlsCert && opts.tlsKey
-      ? createSyslogTlsServer(router, events, {
-          ...streamOpts,
-          cert: readFileSync(opts.tlsCert),
-          key: readFileSync(opts.tlsKey),
-        })
+    tlsOpts && opts.tlsCert && opts.tlsKey
+      ? createSyslogTlsServer(events, { ...tlsOpts, cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) })
       : undefined;
+  const connectionTables = [httpConnections, tcpOpts.connections, ...(tlsOpts ? [tlsOpts.connections] : [])];
+  metrics.gauge('sluice_connections_open', 'Open connections, by listener.', () => connectionTables.map((t) => [{ listener: t.listener }, t.size] as [Record<string, string>, number]));
 
   if (opts.routerPort !== undefined && !opts.routerSecret) throw new Error('the router log port needs a router secret');
   const routerUdp =
@@ -217,6 +252,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await bindUdp(routerUdp, opts.routerPort ?? 0, opts.host);
     routerPort = routerUdp.address().port;
   }
+  const udpDrops = [['syslog', udpKernelDropsReader(syslogPort)] as const, ...(routerPort === undefined ? [] : [['router', udpKernelDropsReader(routerPort)] as const])];
+  metrics.counterFrom('sluice_udp_kernel_drops_total', "Datagrams the kernel dropped for Sluice's UDP sockets (receive buffer full), read from /proc/net/udp at each scrape.", () => {
+    const rows: Array<[Record<string, string>, number]> = [];
+    for (const [socket, read] of udpDrops) {
+      const drops = read();
+      if (drops !== undefined) rows.push([{ socket }, drops]);
+    }
+    return rows;
+  });
   deps.config.publicUrl = (opts.publicUrl ?? `http://127.0.0.1:${httpPort}`).replace(/\/+$/, '');
   self.ports = [httpPort, syslogPort, ...(syslogTlsPort ? [syslogTlsPort] : []), ...(routerPort ? [routerPort] : [])];
   self.publicUrl = deps.config.publicUrl;
@@ -234,6 +278,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // Input first, so nothing new arrives while buffers are flushed and the database closed.
       clearInterval(expirer);
       routerUdp?.close();
+      unknownTokens.close();
+      for (const t of connectionTables) t.close();
       const closing = Promise.all([close(httpServer), close(tcp), tlsServer ? close(tlsServer) : undefined]);
       for (const set of streamSockets) for (const s of set) s.destroySoon();
       await closing;

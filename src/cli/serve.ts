@@ -1,6 +1,7 @@
 // `sluice serve`: runs one node; flags fall back to SLUICE_* environment variables (SPEC §2).
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { startServer } from '../server.js';
+import { DEFAULT_LIMITS, startServer } from '../server.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry/logger.js';
 
 const int = (name: string) => (v: string): number => {
@@ -17,7 +18,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--syslog-port <port>', 'syslog input, TCP and UDP').env('SLUICE_SYSLOG_PORT').default(6001).argParser(int('--syslog-port')))
     .addOption(new Option('--syslog-tls-port <port>', 'syslog over TLS input (needs --tls-cert and --tls-key)').env('SLUICE_SYSLOG_TLS_PORT').argParser(int('--syslog-tls-port')))
     .addOption(new Option('--router-port <port>', 'UDP port for router (nginx access_log syslog:) lines; off by default, needs --router-secret').env('SLUICE_ROUTER_PORT').argParser(int('--router-port')))
-    .addOption(new Option('--router-secret <secret>', 'shared secret that starts every router line (16+ characters: letters, digits, - _ . ~)').env('SLUICE_ROUTER_SECRET'))
+    .addOption(new Option('--router-secret <secret>', 'shared secret that starts every router line (16+ characters: letters, digits, - _ . ~); prefer SLUICE_ROUTER_SECRET or --router-secret-file: a flag is readable by every user in /proc/<pid>/cmdline').env('SLUICE_ROUTER_SECRET'))
+    .addOption(new Option('--router-secret-file <file>', 'read the router secret from this file (surrounding whitespace ignored)').env('SLUICE_ROUTER_SECRET_FILE'))
     .addOption(new Option('--tls-cert <file>', 'PEM certificate for syslog TLS input').env('SLUICE_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key for syslog TLS input').env('SLUICE_TLS_KEY'))
     .addOption(new Option('--data-dir <dir>', 'SQLite database and on-disk buffers').env('SLUICE_DATA_DIR').default('./.sluice'))
@@ -40,6 +42,14 @@ export function serveCommand(): Command {
     .addOption(new Option('--drain-ca-file <file>', 'PEM CA certificates trusted for TLS drains, besides the system ones').env('SLUICE_DRAIN_CA_FILE'))
     .addOption(new Option('--max-message-bytes <n>', 'largest single log message').env('SLUICE_MAX_MESSAGE_BYTES').default(10240).argParser(int('--max-message-bytes')))
     .addOption(new Option('--rate-limit <lines>', 'per-app input limit in lines/s (0 = unlimited)').env('SLUICE_RATE_LIMIT').default(0).argParser(int('--rate-limit')))
+    .addOption(new Option('--syslog-idle-timeout-ms <ms>', 'close a syslog TCP/TLS connection that sent nothing for this long').env('SLUICE_SYSLOG_IDLE_TIMEOUT_MS').default(DEFAULT_LIMITS.syslogIdleTimeoutMs).argParser(int('--syslog-idle-timeout-ms')))
+    .addOption(new Option('--syslog-max-connections <n>', 'open syslog connections per listener (TCP, TLS); at the limit the longest-idle one is closed for a new one').env('SLUICE_SYSLOG_MAX_CONNECTIONS').default(DEFAULT_LIMITS.syslogMaxConnections).argParser(int('--syslog-max-connections')))
+    .addOption(new Option('--syslog-max-connections-per-address <n>', 'open syslog connections from one address; at the limit its longest-idle one is closed').env('SLUICE_SYSLOG_MAX_CONNECTIONS_PER_ADDRESS').default(DEFAULT_LIMITS.syslogMaxConnectionsPerAddress).argParser(int('--syslog-max-connections-per-address')))
+    .addOption(new Option('--http-max-connections <n>', 'open HTTP connections; at the limit the longest-idle one not answering a request is closed').env('SLUICE_HTTP_MAX_CONNECTIONS').default(DEFAULT_LIMITS.httpMaxConnections).argParser(int('--http-max-connections')))
+    .addOption(new Option('--http-max-connections-per-address <n>', 'open HTTP connections from one address (raise it behind a proxy: all clients then share its address)').env('SLUICE_HTTP_MAX_CONNECTIONS_PER_ADDRESS').default(DEFAULT_LIMITS.httpMaxConnectionsPerAddress).argParser(int('--http-max-connections-per-address')))
+    .addOption(new Option('--http-headers-timeout-ms <ms>', 'time a client has to send request headers').env('SLUICE_HTTP_HEADERS_TIMEOUT_MS').default(DEFAULT_LIMITS.httpHeadersTimeoutMs).argParser(int('--http-headers-timeout-ms')))
+    .addOption(new Option('--http-request-timeout-ms <ms>', 'time a client has to send a whole request, body included').env('SLUICE_HTTP_REQUEST_TIMEOUT_MS').default(DEFAULT_LIMITS.httpRequestTimeoutMs).argParser(int('--http-request-timeout-ms')))
+    .addOption(new Option('--frame-id-memory-bytes <n>', 'memory for Logplex-Frame-Id de-duplication (each token gets a sixteenth)').env('SLUICE_FRAME_ID_MEMORY_BYTES').default(DEFAULT_LIMITS.frameIdMemoryBytes).argParser(int('--frame-id-memory-bytes')))
     .addOption(new Option('--log-level <level>', 'the server log (JSON lines on stdout)').env('SLUICE_LOG_LEVEL').choices(LOG_LEVELS as string[]).default('info'))
     .addHelpText(
       'after',
@@ -51,7 +61,19 @@ Environment:
 When ready it prints one machine-readable line:
   sluice listening http=<port> syslog=<port> [syslog-tls=<port>] [router=<port>]`,
     )
-    .action(async (o: Record<string, string | number | undefined>) => {
+    .action(async (o: Record<string, string | number | undefined>, cmd: Command) => {
+      if (o.routerSecretFile !== undefined) {
+        if (o.routerSecret !== undefined) {
+          process.stderr.write('sluice: give the router secret once: --router-secret-file or --router-secret / SLUICE_ROUTER_SECRET, not both.\n');
+          process.exit(2);
+        }
+        try {
+          o.routerSecret = readFileSync(String(o.routerSecretFile), 'utf8').trim();
+        } catch (err) {
+          process.stderr.write(`sluice: cannot read --router-secret-file: ${(err as Error).message}\n`);
+          process.exit(2);
+        }
+      }
       if (o.natsUrl !== undefined && !String(o.natsUrl).split(',').every((u) => /^(nats|tls):\/\/[^,\s]+$/.test(u.trim()))) {
         process.stderr.write('sluice: --nats-url must be nats:// or tls:// URLs, comma-separated.\n');
         process.exit(2);
@@ -70,6 +92,12 @@ When ready it prints one machine-readable line:
         process.exit(2);
       }
       const logger = createLogger({ level: o.logLevel as LogLevel });
+      if (o.routerSecret !== undefined && cmd.getOptionValueSource('routerSecret') === 'cli') {
+        logger.warn(
+          { event: 'secret_on_command_line', flag: '--router-secret' },
+          'the router secret was given as --router-secret: every user of this machine can read it in /proc/<pid>/cmdline; use SLUICE_ROUTER_SECRET or --router-secret-file instead',
+        );
+      }
       let drainMemoryBytes = Math.max(1024, Number(o.drainMemoryBytes));
       if (o.drainBuffer !== undefined) {
         // Logplex's 1,024-line buffer was ~1 KiB a line; the byte budget replaces it.
@@ -107,6 +135,16 @@ When ready it prints one machine-readable line:
         addonProvisioningTimeoutMs: Number(o.addonProvisioningTimeoutMs),
         routerPort: o.routerPort === undefined ? undefined : Number(o.routerPort),
         routerSecret: o.routerSecret as string | undefined,
+        limits: {
+          syslogIdleTimeoutMs: Number(o.syslogIdleTimeoutMs),
+          syslogMaxConnections: Math.max(1, Number(o.syslogMaxConnections)),
+          syslogMaxConnectionsPerAddress: Math.max(1, Number(o.syslogMaxConnectionsPerAddress)),
+          httpMaxConnections: Math.max(1, Number(o.httpMaxConnections)),
+          httpMaxConnectionsPerAddress: Math.max(1, Number(o.httpMaxConnectionsPerAddress)),
+          httpHeadersTimeoutMs: Number(o.httpHeadersTimeoutMs),
+          httpRequestTimeoutMs: Number(o.httpRequestTimeoutMs),
+          frameIdMemoryBytes: Number(o.frameIdMemoryBytes),
+        },
       });
       if (server.generatedApiKey) {
         process.stderr.write(
