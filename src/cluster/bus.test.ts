@@ -5,7 +5,7 @@ import { startRedis } from '../../test/cluster-redis.js';
 import type { LogLine } from '../core/log-line.js';
 import { SessionRegistry } from '../tail/sessions.js';
 import { ClusterBus, ClusterTailHub } from './bus.js';
-import { RedisLink } from './redis.js';
+import { RedisLink } from '../store/redis-link.js';
 import { RedisSessions } from './redis-sessions.js';
 
 const redis = await startRedis(undefined);

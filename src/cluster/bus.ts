@@ -2,7 +2,7 @@
 import type { LogLine } from '../core/log-line.js';
 import type { Subscriber } from '../router/subscriber.js';
 import { TailHub, type TailClient } from '../tail/hub.js';
-import { channels, keys, type RedisLink } from './redis.js';
+import { channels, keys, type RedisLink } from '../store/redis-link.js';
 
 /** A line on the bus: the LogLine's fields in order (no parsing on the receiving side). */
 type WireLine = [number, string, string, string, string, string, string, string];

@@ -4,7 +4,7 @@ import { RedisHistory } from '../history/redis-history.js';
 import { RedisStore } from '../store/redis-store.js';
 import { SessionRegistry } from '../tail/sessions.js';
 import { ClusterBus, ClusterTailHub } from './bus.js';
-import { RedisLink } from './redis.js';
+import { RedisLink } from '../store/redis-link.js';
 import { RedisSessions } from './redis-sessions.js';
 
 export interface ClusterParts {

@@ -2,7 +2,7 @@
 import type { Redis } from 'ioredis';
 import type { LineFilter } from '../tail/filter.js';
 import type { LogSession, SessionBackend } from '../tail/sessions.js';
-import { keys } from './redis.js';
+import { keys } from '../store/redis-link.js';
 
 interface StoredSession {
   secret: string;
@@ -40,6 +40,11 @@ export class RedisSessions implements SessionBackend {
     const v = JSON.parse(text) as StoredSession;
     if (v.tail) await this.beforeTail(v.appId);
     return { id, secret: v.secret, appId: v.appId, lines: v.lines, tail: v.tail, filter: v.filter, createdAt: new Date(v.createdAt) };
+  }
+
+  /** `DEL` answers 1 to exactly one caller, whichever node it is on. */
+  async spend(id: string): Promise<boolean> {
+    return (await this.redis.del(keys.session(id))) === 1;
   }
 
   dropApp(): void {}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRedis } from '../../test/cluster-redis.js';
-import { CONNECTION_OPTIONS, keys } from '../cluster/redis.js';
+import { CONNECTION_OPTIONS, keys } from '../store/redis-link.js';
 import { line } from './history.case.js';
 import { RedisHistory } from './redis-history.js';
 

@@ -1,7 +1,7 @@
 // Cluster history: one capped Redis list per app, shared by every node, written behind in batches.
 import type { Redis } from 'ioredis';
 import type { LogLine } from '../core/log-line.js';
-import { keys } from '../cluster/redis.js';
+import { keys } from '../store/redis-link.js';
 import { formatRfc5424, parseRfc5424 } from '../wire/rfc5424.js';
 import { HISTORY_LINES, type History } from './contract.js';
 

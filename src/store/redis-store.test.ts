@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { newId, newLogToken } from '../core/ids.js';
-import { RedisLink, keys } from '../cluster/redis.js';
+import { RedisLink, keys } from './redis-link.js';
 import { startRedis } from '../../test/cluster-redis.js';
 import type { ChangeKind } from './contract.js';
 import { RedisStore } from './redis-store.js';

@@ -1,7 +1,7 @@
 // The cluster configuration store: Redis is the truth, every node mirrors all of it in memory.
 import { SluiceError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { channels, keys, type RedisLink } from '../cluster/redis.js';
+import { channels, keys, type RedisLink } from './redis-link.js';
 import type { ChangeKind, ChangeListener, ConfigStore } from './contract.js';
 import type {
   AddonRecord,
