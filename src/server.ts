@@ -39,6 +39,7 @@ import { TailHub } from './tail/hub.js';
 import { SessionRegistry } from './tail/sessions.js';
 import { ingestEvents } from './telemetry/catalogue.js';
 import { Metrics } from './telemetry/metrics.js';
+import { ServerEvents } from './telemetry/log-events.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
 
 export interface ServeOptions {
@@ -78,6 +79,15 @@ export interface ServeOptions {
   routerSecret?: string;
   /** The process's structured log (src/telemetry/logger.ts); silent when absent. */
   logger?: Logger;
+  /**
+   * When `POST /logs` answers 204: `receipt` (default) once the lines are routed, `durable`
+   * once they are in the history's SQLite write-ahead log (survives kill -9).
+   */
+  ack?: 'receipt' | 'durable';
+  /** A bearer token `/metrics` requires (`--metrics-auth`); open when absent. */
+  metricsToken?: string;
+  /** How often repeated warnings are summarised in the log (default 10 s; tests use less). */
+  logSummaryMs?: number;
 }
 
 export interface RunningServer {
@@ -92,12 +102,12 @@ export interface RunningServer {
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const logger = opts.logger ?? silentLogger();
-  // Internal errors (never client mistakes) as one error line each.
-  const log = (m: string): void => logger.error(m);
+  // The server log's named events (telemetry/log-events.ts): rate-limited, never a secret.
+  const ev = new ServerEvents(logger, opts.logSummaryMs);
   const parts: Parts = opts.redisUrl
     ? // Loaded only in cluster mode: the embedded node never loads the Redis client.
-      await (await import('./cluster/node.js')).clusterParts(opts.redisUrl, log)
-    : embeddedParts(opts.dataDir, log);
+      await (await import('./cluster/node.js')).clusterParts(opts.redisUrl, (m) => ev.engineTrouble('cluster', m))
+    : embeddedParts(opts.dataDir, ev);
   const { store, history, hub, sessions, cluster, db } = parts;
   const router = new Router(store, { linesPerSecond: opts.rateLimit ?? 0 });
   router.subscribe(history);
@@ -118,7 +128,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     metrics,
   }).start();
   router.subscribe(drains);
-  const events = ingestEvents(metrics);
+  const events = ingestEvents(metrics, (transport, reason, lines) => ev.inputRejected(transport, reason, lines));
   metrics.gauge('sluice_apps', 'Apps configured.', () => store.listApps().length);
   metrics.gauge('sluice_tail_sessions', 'Open tail sessions on this node.', () => hub.count);
   metrics.counterFrom('sluice_lines_routed_total', 'Lines routed since start.', () => router.routed);
@@ -143,7 +153,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     hub,
     auth,
     metrics,
-    config: { publicUrl: '', version: VERSION },
+    config: { publicUrl: '', version: VERSION, metricsToken: opts.metricsToken },
     drains: { manager: drains, denyPrivate: opts.denyPrivateDrains === true, maxPerApp: opts.maxDrainsPerApp ?? 10 },
   };
   const addons = new Provisioner(store, {
@@ -160,12 +170,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     for (const a of store.listAddons(appId)) await addons.remove(a, true, systemNote);
   };
   const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
-    log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    ev.unexpected('api', err),
   );
-  const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes });
+  const durable = opts.ack === 'durable' ? history.durable?.bind(history) : undefined;
+  if (opts.ack === 'durable' && !durable) throw new Error('--ack durable needs the embedded SQLite history');
+  const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes, beforeAck: durable });
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0];
+    // Wrong or missing credentials, summarised per remote address (the credential is never read here).
+    res.once('finish', () => {
+      if (res.statusCode === 401) ev.authFailed(path === '/logs' || path === '/logs/' ? 'logs' : 'api', req.socket.remoteAddress);
+    });
     if (path === '/logs' || path === '/logs/') void logs(req, res);
     else api(req, res);
   });
@@ -207,14 +223,30 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Add-ons a partner left `provisioning` past the timeout are failed and removed (checked at a
   // quarter of the timeout, at most every minute).
   const expirer = setInterval(() => {
-    addons.expireStale(systemNote).catch((err: unknown) => log(`sluice: expiring stale add-ons failed: ${err instanceof Error ? err.message : String(err)}`));
+    addons.expireStale(systemNote).catch((err: unknown) => ev.engineTrouble('addons', err));
   }, Math.min(60_000, Math.max(250, addons.provisioningTimeoutMs / 4)));
   expirer.unref();
+
+  ev.started({
+    version: VERSION,
+    mode: opts.redisUrl ? 'cluster' : 'embedded',
+    host: opts.host,
+    http: httpPort,
+    syslog: syslogPort,
+    syslogTls: syslogTlsPort,
+    router: routerPort,
+    dataDir: opts.redisUrl ? undefined : opts.dataDir,
+    publicUrl: deps.config.publicUrl,
+    consoleUrl: `${deps.config.publicUrl}/console`,
+    ack: opts.ack ?? 'receipt',
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       // Input first, so nothing new arrives while buffers are flushed and the database closed.
+      const began = Date.now();
+      ev.shutdown('closing listeners');
       clearInterval(expirer);
       routerUdp?.close();
       const closing = Promise.all([close(httpServer), close(tcp), tlsServer ? close(tlsServer) : undefined]);
@@ -222,14 +254,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await closing;
       udp.close();
       // Then drains get up to 10 s to deliver what their buffers hold (SPEC §8).
+      ev.shutdown('delivering what drains hold', { graceMs: 10_000 });
       await drains.stop(10_000);
       await cluster?.bus.close();
       sessions.close();
       router.limiter.close();
+      ev.shutdown('writing history');
       await history.close();
       await store.close();
       db?.close();
       await cluster?.redis.close();
+      ev.stopped({ durationMs: Date.now() - began, history: opts.redisUrl ? 'written to Redis' : 'written to SQLite' });
     })());
 
   return { httpPort, syslogPort, syslogTlsPort, routerPort, generatedApiKey, stop };
@@ -254,10 +289,11 @@ interface Parts {
 }
 
 /** The embedded default: configuration and history in SQLite under the data directory. */
-function embeddedParts(dataDir: string, log: (m: string) => void): Parts {
+function embeddedParts(dataDir: string, ev: ServerEvents): Parts {
   const db = openDatabase(dataDir);
   const history = new SqliteHistory(db, {
-    onError: (err) => log(`sluice: history write failed (reads still served from memory): ${String(err)}`),
+    // Reads are still served from memory; what is not written is lost at the next restart.
+    onError: (err) => ev.engineTrouble('history writer', err),
   });
   return { store: new SqliteStore(db), history, hub: new TailHub(), sessions: new SessionRegistry(), db };
 }

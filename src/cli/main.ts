@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../core/version.js';
 import { addonCommands } from './addons.js';
+import { adminCommands } from './admin.js';
 import { appCommands } from './apps.js';
 import { CliError } from './client.js';
 import { drainCommands } from './drains.js';
@@ -29,6 +30,7 @@ program.addCommand(logsCommand());
 for (const c of addonCommands()) program.addCommand(c);
 for (const c of drainCommands()) program.addCommand(c);
 program.addCommand(runCommand());
+for (const c of adminCommands()) program.addCommand(c);
 program.addCommand(shipCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,13 +1,25 @@
 // `sluice serve`: runs one node; flags fall back to SLUICE_* environment variables (SPEC §2).
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { startServer } from '../server.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry/logger.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../telemetry/logger.js';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${v}"`);
   return n;
 };
+
+/** `--metrics-auth`: the token itself, or `@file` holding it (so it stays out of `ps` and the unit file). */
+function metricsToken(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  const token = v.startsWith('@') ? readFileSync(v.slice(1), 'utf8').trim() : v;
+  if (token.length < 16) {
+    process.stderr.write('sluice: --metrics-auth needs a token of at least 16 characters.\n');
+    process.exit(2);
+  }
+  return token;
+}
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -32,7 +44,10 @@ export function serveCommand(): Command {
     .addOption(new Option('--drain-ca-file <file>', 'PEM CA certificates trusted for TLS drains, besides the system ones').env('SLUICE_DRAIN_CA_FILE'))
     .addOption(new Option('--max-message-bytes <n>', 'largest single log message').env('SLUICE_MAX_MESSAGE_BYTES').default(10240).argParser(int('--max-message-bytes')))
     .addOption(new Option('--rate-limit <lines>', 'per-app input limit in lines/s (0 = unlimited)').env('SLUICE_RATE_LIMIT').default(0).argParser(int('--rate-limit')))
-    .addOption(new Option('--log-level <level>', 'the server log (JSON lines on stdout)').env('SLUICE_LOG_LEVEL').choices(LOG_LEVELS as string[]).default('info'))
+    .addOption(new Option('--metrics-auth <token|@file>', 'require this bearer token for GET /metrics (@path reads it from a file); open by default').env('SLUICE_METRICS_AUTH'))
+    .addOption(new Option('--ack <mode>', 'when POST /logs answers 204: receipt (routed, ~50 ms crash window for history) or durable (in the SQLite write-ahead log)').env('SLUICE_ACK').choices(['receipt', 'durable']).default('receipt'))
+    .addOption(new Option('--log-level <level>', 'the server log on stdout: which events are written').env('SLUICE_LOG_LEVEL').choices(LOG_LEVELS as string[]).default('info'))
+    .addOption(new Option('--log-format <format>', 'the server log: JSON lines, pretty for a person, or auto (pretty on a terminal)').env('SLUICE_LOG_FORMAT').choices(LOG_FORMATS as string[]).default('auto'))
     .addHelpText(
       'after',
       `
@@ -61,7 +76,15 @@ When ready it prints one machine-readable line:
         process.stderr.write('sluice: --router-secret must be at least 16 characters of letters, digits, - _ . ~ (it goes into an nginx log_format).\n');
         process.exit(2);
       }
-      const logger = createLogger({ level: o.logLevel as LogLevel });
+      const logger = createLogger({ level: o.logLevel as LogLevel, format: o.logFormat as LogFormat });
+      // A bug that escapes every handler is logged (redacted) before the process ends.
+      const die = (where: string) => (err: unknown): void => {
+        const e = err instanceof Error ? err : new Error(String(err));
+        logger.fatal({ event: 'unexpected_error', where, error: e.message, stack: e.stack }, `unexpected error (${where}): ${e.message}`);
+        process.exit(1);
+      };
+      process.on('uncaughtException', die('uncaughtException'));
+      process.on('unhandledRejection', die('unhandledRejection'));
       const server = await startServer({
         logger,
         host: String(o.host),
@@ -84,6 +107,8 @@ When ready it prints one machine-readable line:
         addonProvisioningTimeoutMs: Number(o.addonProvisioningTimeoutMs),
         routerPort: o.routerPort === undefined ? undefined : Number(o.routerPort),
         routerSecret: o.routerSecret as string | undefined,
+        ack: o.ack as 'receipt' | 'durable',
+        metricsToken: metricsToken(o.metricsAuth as string | undefined),
       });
       if (server.generatedApiKey) {
         process.stderr.write(

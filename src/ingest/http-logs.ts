@@ -27,6 +27,11 @@ const CONTENT_TYPES = new Set(['application/logplex-1', 'application/x-logplex-1
 export interface HttpLogsOptions {
   maxBodyBytes: number;
   maxMessageBytes: number;
+  /**
+   * Awaited after the batch is routed and before the 204 (`--ack durable`: the lines are in
+   * the history's write-ahead log). Absent: acknowledged on receipt.
+   */
+  beforeAck?: () => Promise<void>;
 }
 
 /**
@@ -123,6 +128,15 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
       router.publish(token.app_id, line);
     }
     events.received('http', lines.length);
+    if (opts.beforeAck) {
+      try {
+        await opts.beforeAck();
+      } catch {
+        // Routed (tails and drains have the lines) but not stored: the sender should retry.
+        sendText(res, 503, 'Log lines were received but could not be stored durably; retry the batch.', { 'Retry-After': '1' });
+        return;
+      }
+    }
     res.writeHead(204).end();
   };
 }
