@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
 import { makeFrame, rfc5424, startSluice, waitUntil } from './helpers/sluice.js';
+import { sessionUrl, startCluster } from './cluster-support.js';
 
 const LINES = 20;
 
@@ -77,5 +78,23 @@ test('a tail session stays openable: a reconnect with Last-Event-ID resumes afte
     assert.doesNotMatch(got, /old/, 'the history is not sent again on resume');
   } finally {
     await s.stop();
+  }
+});
+
+test('cluster mode: a non-tail session read through one node is spent on every node', async (t) => {
+  const c = await startCluster(t, 2);
+  if (!c) return;
+  try {
+    const [a, b] = c.nodes;
+    await a.createAppWithToken('spent-everywhere');
+    const url = await sessionUrl(a, b, 'spent-everywhere', { lines: 5 });
+    const first = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(first.status, 200);
+    await first.text();
+    const onA = url.replace(b.url, a.url);
+    assert.equal((await fetch(onA, { signal: AbortSignal.timeout(10_000) })).status, 404, 'spent on the other node too');
+    assert.equal((await fetch(url, { signal: AbortSignal.timeout(10_000) })).status, 404);
+  } finally {
+    await c.stop();
   }
 });
