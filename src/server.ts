@@ -25,6 +25,7 @@ import type { DrainOptions } from './drains/contract.js';
 import { DrainManager } from './drains/manager.js';
 import { partnerRoutes } from './api/partner.js';
 import type { ClusterParts } from './cluster/node.js';
+import { clusterMetrics, engineHealth } from './cluster/health.js';
 import type { History } from './history/contract.js';
 import { SqliteHistory } from './history/sqlite-history.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
@@ -50,8 +51,17 @@ export interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   dataDir: string;
-  /** Cluster mode (SPEC §9): configuration, history, tails and sessions shared through this Redis. */
-  redisUrl?: string;
+  /** Cluster mode: NATS JetStream servers, comma-separated (`nats://[user:pass@]host:port,…`). */
+  natsUrl?: string;
+  /** A NATS credentials file, and a CA file for the servers' TLS certificates. */
+  natsCreds?: string;
+  natsCa?: string;
+  /**
+   * When `POST /logs` answers 204: `receipt` (default) once the lines are routed; `durable`
+   * (embedded) once they are in the history's SQLite write-ahead log, which survives kill -9;
+   * `replicated` (cluster) once they are in the replicated stream.
+   */
+  ack?: 'receipt' | 'durable' | 'replicated';
   publicUrl?: string;
   /** The admin key from SLUICE_API_KEY; when absent one is generated on first start. */
   apiKey?: string;
@@ -79,11 +89,6 @@ export interface ServeOptions {
   routerSecret?: string;
   /** The process's structured log (src/telemetry/logger.ts); silent when absent. */
   logger?: Logger;
-  /**
-   * When `POST /logs` answers 204: `receipt` (default) once the lines are routed, `durable`
-   * once they are in the history's SQLite write-ahead log (survives kill -9).
-   */
-  ack?: 'receipt' | 'durable';
   /** A bearer token `/metrics` requires (`--metrics-auth`); open when absent. */
   metricsToken?: string;
   /** How often repeated warnings are summarised in the log (default 10 s; tests use less). */
@@ -104,16 +109,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const logger = opts.logger ?? silentLogger();
   // The server log's named events (telemetry/log-events.ts): rate-limited, never a secret.
   const ev = new ServerEvents(logger, opts.logSummaryMs);
-  const parts: Parts = opts.redisUrl
-    ? // Loaded only in cluster mode: the embedded node never loads the Redis client.
-      await (await import('./cluster/node.js')).clusterParts(opts.redisUrl, (m) => ev.engineTrouble('cluster', m))
+  const parts: Parts = opts.natsUrl
+    ? // Loaded only in cluster mode: the embedded node never loads the NATS client.
+      await clusterNode(opts.natsUrl, opts, logger)
     : embeddedParts(opts.dataDir, ev);
   const { store, history, hub, sessions, cluster, db } = parts;
   const router = new Router(store, { linesPerSecond: opts.rateLimit ?? 0 });
   router.subscribe(history);
   router.subscribe(hub);
-  // Lines routed here also go to tails on other nodes (only for apps someone tails there).
-  if (cluster) router.subscribe(cluster.bus);
   const metrics = new Metrics();
   // L14 and other lines about a drain go to the app's history and tails, not to its drains.
   const drains = new DrainManager(store, {
@@ -123,7 +126,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     appLog: (appId, line) => {
       history.deliver(appId, line);
       hub.deliver(appId, line);
-      cluster?.bus.deliver(appId, line);
     },
     metrics,
   }).start();
@@ -134,12 +136,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   metrics.counterFrom('sluice_lines_routed_total', 'Lines routed since start.', () => router.routed);
   metrics.counterFrom('sluice_syslog_lines_rate_limited_total', 'Syslog lines dropped by the per-app rate limit since start.', () => router.rateLimited);
   metrics.counterFrom('sluice_syslog_lines_unknown_token_total', 'Syslog lines dropped for an unknown token since start.', () => router.unknownToken);
-  if (cluster) {
-    const { bus, history: h } = cluster;
-    metrics.counterFrom('sluice_cluster_history_dropped_total', 'Lines that never reached Redis history (queue full while Redis was unreachable).', () => h.dropped);
-    metrics.counterFrom('sluice_cluster_tail_lines_published_total', 'Lines published to tails on other nodes.', () => bus.published);
-    metrics.counterFrom('sluice_cluster_tail_lines_received_total', "Lines received from other nodes for this node's tails.", () => bus.received);
-  }
+  if (cluster) clusterMetrics(metrics, cluster);
 
   const generatedApiKey = await ensureAdminKey(store, opts.apiKey);
   const auth = new Auth(store, opts.apiKey);
@@ -155,6 +152,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     metrics,
     config: { publicUrl: '', version: VERSION, metricsToken: opts.metricsToken },
     drains: { manager: drains, denyPrivate: opts.denyPrivateDrains === true, maxPerApp: opts.maxDrainsPerApp ?? 10 },
+    engine: cluster ? () => engineHealth(cluster) : undefined,
   };
   const addons = new Provisioner(store, {
     publicUrl: () => deps.config.publicUrl,
@@ -172,9 +170,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
     ev.unexpected('api', err),
   );
-  const durable = opts.ack === 'durable' ? history.durable?.bind(history) : undefined;
-  if (opts.ack === 'durable' && !durable) throw new Error('--ack durable needs the embedded SQLite history');
-  const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes, beforeAck: durable });
+  const acknowledged =
+    opts.ack === 'replicated' && cluster
+      ? () => cluster.history.settled()
+      : opts.ack === 'durable' && !cluster && history.durable
+        ? history.durable.bind(history)
+        : undefined;
+  if (opts.ack === 'durable' && !acknowledged) throw new Error('--ack durable needs the embedded SQLite history (cluster mode: --ack replicated)');
+  if (opts.ack === 'replicated' && !acknowledged) throw new Error('--ack replicated needs cluster mode (--nats-url); the embedded node has --ack durable');
+  const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes, acknowledged });
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0];
@@ -229,13 +233,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   ev.started({
     version: VERSION,
-    mode: opts.redisUrl ? 'cluster' : 'embedded',
+    mode: cluster ? 'cluster' : 'embedded',
     host: opts.host,
     http: httpPort,
     syslog: syslogPort,
     syslogTls: syslogTlsPort,
     router: routerPort,
-    dataDir: opts.redisUrl ? undefined : opts.dataDir,
+    dataDir: opts.dataDir,
     publicUrl: deps.config.publicUrl,
     consoleUrl: `${deps.config.publicUrl}/console`,
     ack: opts.ack ?? 'receipt',
@@ -256,15 +260,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // Then drains get up to 10 s to deliver what their buffers hold (SPEC §8).
       ev.shutdown('delivering what drains hold', { graceMs: 10_000 });
       await drains.stop(10_000);
-      await cluster?.bus.close();
+      cluster?.hub.close();
       sessions.close();
       router.limiter.close();
       ev.shutdown('writing history');
       await history.close();
       await store.close();
       db?.close();
-      await cluster?.redis.close();
-      ev.stopped({ durationMs: Date.now() - began, history: opts.redisUrl ? 'written to Redis' : 'written to SQLite' });
+      await cluster?.link.close();
+      ev.stopped({ durationMs: Date.now() - began, history: cluster ? 'in the cluster engine' : 'written to SQLite' });
     })());
 
   return { httpPort, syslogPort, syslogTlsPort, routerPort, generatedApiKey, stop };
@@ -285,7 +289,14 @@ interface Parts {
   hub: TailHub;
   sessions: SessionRegistry;
   db?: Db;
-  cluster?: ClusterParts['cluster'];
+  cluster?: ClusterParts;
+}
+
+/** Cluster mode: configuration, history, tails and sessions on NATS JetStream. */
+async function clusterNode(url: string, opts: ServeOptions, logger: Logger): Promise<Parts> {
+  const { clusterParts } = await import('./cluster/node.js');
+  const cluster = await clusterParts({ url, credsFile: opts.natsCreds, caFile: opts.natsCa, dataDir: opts.dataDir, logger });
+  return { store: cluster.store, history: cluster.history, hub: cluster.hub, sessions: cluster.sessions, cluster };
 }
 
 /** The embedded default: configuration and history in SQLite under the data directory. */

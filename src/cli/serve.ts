@@ -23,7 +23,7 @@ function metricsToken(v: string | undefined): string | undefined {
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run a Sluice node (embedded SQLite store by default; with --redis-url, one node of a cluster)')
+    .description('run a Sluice node (embedded SQLite store by default; with --nats-url, one node of a cluster)')
     .addOption(new Option('--host <address>', 'address to listen on').env('SLUICE_HOST').default('0.0.0.0'))
     .addOption(new Option('--http-port <port>', 'API, POST /logs, sessions, /healthz, /metrics; 0 picks a free port').env('SLUICE_HTTP_PORT').default(8601).argParser(int('--http-port')))
     .addOption(new Option('--syslog-port <port>', 'syslog input, TCP and UDP').env('SLUICE_SYSLOG_PORT').default(6001).argParser(int('--syslog-port')))
@@ -33,7 +33,10 @@ export function serveCommand(): Command {
     .addOption(new Option('--tls-cert <file>', 'PEM certificate for syslog TLS input').env('SLUICE_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key for syslog TLS input').env('SLUICE_TLS_KEY'))
     .addOption(new Option('--data-dir <dir>', 'SQLite database and on-disk buffers').env('SLUICE_DATA_DIR').default('./.sluice'))
-    .addOption(new Option('--redis-url <url>', 'run as one node of a cluster sharing this Redis').env('SLUICE_REDIS_URL'))
+    .addOption(new Option('--nats-url <urls>', 'run as one node of a cluster on these NATS JetStream servers (nats://[user:pass@]host:port, comma-separated; tls:// for TLS)').env('SLUICE_NATS_URL'))
+    .addOption(new Option('--nats-creds <file>', 'NATS credentials file (JWT and nkey seed) for --nats-url').env('SLUICE_NATS_CREDS'))
+    .addOption(new Option('--nats-ca <file>', 'PEM CA file for the NATS servers\' TLS certificates').env('SLUICE_NATS_CA'))
+    .addOption(new Option('--ack <when>', 'when POST /logs answers 204: receipt (routed; history reaches the disk within ~50 ms), durable (embedded: in the SQLite write-ahead log), replicated (cluster: in the replicated stream)').env('SLUICE_ACK').choices(['receipt', 'durable', 'replicated']).default('receipt'))
     .addOption(new Option('--public-url <url>', 'base of URLs handed out (default http://127.0.0.1:<http-port>)').env('SLUICE_PUBLIC_URL'))
     .addOption(new Option('--max-body-bytes <n>', 'largest POST /logs body').env('SLUICE_MAX_BODY_BYTES').default(5 * 1024 * 1024).argParser(int('--max-body-bytes')))
     .addOption(new Option('--addon-timeout-ms <ms>', 'per-attempt timeout of calls to add-on partners').env('SLUICE_ADDON_TIMEOUT_MS').default(25_000).argParser(int('--addon-timeout-ms')))
@@ -45,7 +48,6 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-message-bytes <n>', 'largest single log message').env('SLUICE_MAX_MESSAGE_BYTES').default(10240).argParser(int('--max-message-bytes')))
     .addOption(new Option('--rate-limit <lines>', 'per-app input limit in lines/s (0 = unlimited)').env('SLUICE_RATE_LIMIT').default(0).argParser(int('--rate-limit')))
     .addOption(new Option('--metrics-auth <token|@file>', 'require this bearer token for GET /metrics (@path reads it from a file); open by default').env('SLUICE_METRICS_AUTH'))
-    .addOption(new Option('--ack <mode>', 'when POST /logs answers 204: receipt (routed, ~50 ms crash window for history) or durable (in the SQLite write-ahead log)').env('SLUICE_ACK').choices(['receipt', 'durable']).default('receipt'))
     .addOption(new Option('--log-level <level>', 'the server log on stdout: which events are written').env('SLUICE_LOG_LEVEL').choices(LOG_LEVELS as string[]).default('info'))
     .addOption(new Option('--log-format <format>', 'the server log: JSON lines, pretty for a person, or auto (pretty on a terminal)').env('SLUICE_LOG_FORMAT').choices(LOG_FORMATS as string[]).default('auto'))
     .addHelpText(
@@ -59,8 +61,8 @@ When ready it prints one machine-readable line:
   sluice listening http=<port> syslog=<port> [syslog-tls=<port>] [router=<port>]`,
     )
     .action(async (o: Record<string, string | number | undefined>) => {
-      if (o.redisUrl !== undefined && !/^rediss?:\/\//.test(String(o.redisUrl))) {
-        process.stderr.write('sluice: --redis-url must start with redis:// or rediss://.\n');
+      if (o.natsUrl !== undefined && !String(o.natsUrl).split(',').every((u) => /^(nats|tls):\/\/[^,\s]+$/.test(u.trim()))) {
+        process.stderr.write('sluice: --nats-url must be nats:// or tls:// URLs, comma-separated.\n');
         process.exit(2);
       }
       if (o.syslogTlsPort !== undefined && (!o.tlsCert || !o.tlsKey)) {
@@ -94,7 +96,10 @@ When ready it prints one machine-readable line:
         tlsCert: o.tlsCert as string | undefined,
         tlsKey: o.tlsKey as string | undefined,
         dataDir: String(o.dataDir),
-        redisUrl: (o.redisUrl as string | undefined) || undefined,
+        natsUrl: (o.natsUrl as string | undefined) || undefined,
+        natsCreds: o.natsCreds as string | undefined,
+        natsCa: o.natsCa as string | undefined,
+        ack: o.ack as 'receipt' | 'durable' | 'replicated',
         publicUrl: o.publicUrl as string | undefined,
         apiKey: process.env.SLUICE_API_KEY || undefined,
         maxBodyBytes: Number(o.maxBodyBytes),
@@ -107,7 +112,6 @@ When ready it prints one machine-readable line:
         addonProvisioningTimeoutMs: Number(o.addonProvisioningTimeoutMs),
         routerPort: o.routerPort === undefined ? undefined : Number(o.routerPort),
         routerSecret: o.routerSecret as string | undefined,
-        ack: o.ack as 'receipt' | 'durable',
         metricsToken: metricsToken(o.metricsAuth as string | undefined),
       });
       if (server.generatedApiKey) {

@@ -28,10 +28,11 @@ export interface HttpLogsOptions {
   maxBodyBytes: number;
   maxMessageBytes: number;
   /**
-   * Awaited after the batch is routed and before the 204 (`--ack durable`: the lines are in
-   * the history's write-ahead log). Absent: acknowledged on receipt.
+   * `--ack durable` (in the history's write-ahead log) or `--ack replicated` (cluster mode):
+   * resolves once the lines routed so far are stored so; the 204 waits for it, and a rejection
+   * (disk or engine unavailable) answers 503 so the sender retries.
    */
-  beforeAck?: () => Promise<void>;
+  acknowledged?: () => Promise<void>;
 }
 
 /**
@@ -100,7 +101,9 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
     const frameId = req.headers['logplex-frame-id'];
     if (typeof frameId === 'string' && frameId !== '' && frameIds.has(token.id, frameId)) {
       events.duplicateBatch();
-      res.writeHead(204).end();
+      // A resent batch whose first answer was 503: its lines are queued, acknowledged with them.
+      if (opts.acknowledged) await acknowledge(res, opts.acknowledged);
+      else res.writeHead(204).end();
       return;
     }
 
@@ -128,15 +131,16 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
       router.publish(token.app_id, line);
     }
     events.received('http', lines.length);
-    if (opts.beforeAck) {
-      try {
-        await opts.beforeAck();
-      } catch {
-        // Routed (tails and drains have the lines) but not stored: the sender should retry.
-        sendText(res, 503, 'Log lines were received but could not be stored durably; retry the batch.', { 'Retry-After': '1' });
-        return;
-      }
-    }
-    res.writeHead(204).end();
+    if (opts.acknowledged) await acknowledge(res, opts.acknowledged);
+    else res.writeHead(204).end();
   };
+}
+
+async function acknowledge(res: ServerResponse, acknowledged: () => Promise<void>): Promise<void> {
+  try {
+    await acknowledged();
+    res.writeHead(204).end();
+  } catch {
+    sendText(res, 503, 'Not acknowledged: the lines could not be stored in time (written to disk with --ack durable, replicated with --ack replicated); send them again.', { 'Retry-After': '1' });
+  }
 }
