@@ -1,5 +1,6 @@
 // The only file that knows every part: builds the node, starts listeners, and stops them in order.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import http from 'node:http';
 import type net from 'node:net';
 import type dgram from 'node:dgram';
@@ -22,7 +23,7 @@ import { logSessionRoutes } from './api/log-sessions.js';
 import { logTokenRoutes } from './api/log-tokens.js';
 import { logDrainRoutes } from './api/log-drains.js';
 import type { DrainOptions } from './drains/contract.js';
-import { DrainManager } from './drains/manager.js';
+import { DrainManager, type QueueSettings } from './drains/manager.js';
 import { DrainResolver, useDrainResolver } from './drains/resolver.js';
 import type { SelfListeners } from './drains/url.js';
 import { partnerRoutes } from './api/partner.js';
@@ -75,8 +76,9 @@ export interface ServeOptions {
   denyPrivateDrains?: boolean;
   /** At most this many drains per app (`--max-drains-per-app`, default 10). */
   maxDrainsPerApp?: number;
-  /** Messages buffered per drain (`--drain-buffer`, default 1024). */
-  drainBuffer?: number;
+  /** Drain queue budgets and spool sync (`--drain-memory-bytes`, `--drain-spool-bytes`,
+   *  `--spool-max-bytes`, `--spool-sync-ms`); the spool is `<dataDir>/spool`. */
+  drainQueue?: Partial<QueueSettings>;
   /** DNS servers for drain and partner host names (`--drain-dns-servers`); default the system's. */
   drainDnsServers?: string[];
   /** PEM file of extra CAs trusted for TLS drains, besides the system's (`--drain-ca-file`). */
@@ -127,7 +129,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const self: SelfListeners = { ports: [] };
   // L14 and other lines about a drain go to the app's history and tails, not to its drains.
   const drains = new DrainManager(store, {
-    bufferSize: opts.drainBuffer ?? 1024,
+    spoolDir: join(opts.dataDir, 'spool'),
+    queue: opts.drainQueue,
+    logger,
     options: { ...opts.drainOptions, denyPrivate: opts.denyPrivateDrains === true },
     ca: opts.drainCaFile ? readFileSync(opts.drainCaFile) : undefined,
     appLog: (appId, line) => {

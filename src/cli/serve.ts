@@ -43,7 +43,11 @@ export function serveCommand(): Command {
     .addOption(new Option('--addon-provisioning-timeout-ms <ms>', 'how long an add-on may stay provisioning (the partner answered 202) before it is failed and removed; Heroku: 12 hours').env('SLUICE_ADDON_PROVISIONING_TIMEOUT_MS').default(12 * 3_600_000).argParser(int('--addon-provisioning-timeout-ms')))
     .addOption(new Option('--deny-private-drains [bool]', 'refuse drains to loopback and private addresses (set this in production)').env('SLUICE_DENY_PRIVATE_DRAINS').argParser((v: string) => !/^(false|0|no|off)$/i.test(v)))
     .addOption(new Option('--max-drains-per-app <n>', 'most drains one app may have').env('SLUICE_MAX_DRAINS_PER_APP').default(10).argParser(int('--max-drains-per-app')))
-    .addOption(new Option('--drain-buffer <n>', 'messages buffered per drain; when full the oldest is dropped and counted (L10)').env('SLUICE_DRAIN_BUFFER').default(1024).argParser(int('--drain-buffer')))
+    .addOption(new Option('--drain-memory-bytes <n>', 'bytes of encoded lines a drain holds in memory before spilling to its spool').env('SLUICE_DRAIN_MEMORY_BYTES').default(1 << 20).argParser(int('--drain-memory-bytes')))
+    .addOption(new Option('--drain-spool-bytes <n>', "bytes of a drain's spool on disk; past it the oldest lines are dropped and counted (L10)").env('SLUICE_DRAIN_SPOOL_BYTES').default(256 << 20).argParser(int('--drain-spool-bytes')))
+    .addOption(new Option('--spool-max-bytes <n>', 'bytes of all drain spools together (never more than 90% of the disk)').env('SLUICE_SPOOL_MAX_BYTES').default(4 * 1024 ** 3).argParser(int('--spool-max-bytes')))
+    .addOption(new Option('--spool-sync-ms <ms>', 'how often queued lines are written to the spool: what a kill -9 can lose').env('SLUICE_SPOOL_SYNC_MS').default(100).argParser(int('--spool-sync-ms')))
+    .addOption(new Option('--drain-buffer <n>', 'deprecated: sets --drain-memory-bytes to n × 1024 (1024 lines ⇔ 1 MiB)').env('SLUICE_DRAIN_BUFFER').argParser(int('--drain-buffer')))
     .addOption(new Option('--drain-dns-servers <list>', 'DNS servers (ip or ip:port, comma-separated) for drain and partner host names; default the system resolver configuration').env('SLUICE_DRAIN_DNS_SERVERS'))
     .addOption(new Option('--drain-ca-file <file>', 'PEM CA certificates trusted for TLS drains, besides the system ones').env('SLUICE_DRAIN_CA_FILE'))
     .addOption(new Option('--max-message-bytes <n>', 'largest single log message').env('SLUICE_MAX_MESSAGE_BYTES').default(10240).argParser(int('--max-message-bytes')))
@@ -88,6 +92,12 @@ When ready it prints one machine-readable line:
       };
       process.on('uncaughtException', die('uncaughtException'));
       process.on('unhandledRejection', die('unhandledRejection'));
+      let drainMemoryBytes = Math.max(1024, Number(o.drainMemoryBytes));
+      if (o.drainBuffer !== undefined) {
+        // Logplex's 1,024-line buffer was ~1 KiB a line; the byte budget replaces it.
+        drainMemoryBytes = Math.max(1, Number(o.drainBuffer)) * 1024;
+        logger.warn({ drain_buffer: Number(o.drainBuffer), drain_memory_bytes: drainMemoryBytes }, '--drain-buffer is deprecated: it sets --drain-memory-bytes to n × 1024');
+      }
       const server = await startServer({
         logger,
         host: String(o.host),
@@ -107,7 +117,12 @@ When ready it prints one machine-readable line:
         maxMessageBytes: Number(o.maxMessageBytes),
         denyPrivateDrains: String(o.denyPrivateDrains) === 'true',
         maxDrainsPerApp: Number(o.maxDrainsPerApp),
-        drainBuffer: Math.max(1, Number(o.drainBuffer)),
+        drainQueue: {
+          memoryBytes: drainMemoryBytes,
+          spoolBytes: Number(o.drainSpoolBytes),
+          spoolMaxBytes: Number(o.spoolMaxBytes),
+          syncMs: Math.max(1, Number(o.spoolSyncMs)),
+        },
         drainCaFile: o.drainCaFile as string | undefined,
         drainDnsServers: o.drainDnsServers ? String(o.drainDnsServers).split(',').map((x) => x.trim()).filter(Boolean) : undefined,
         addonTimeoutMs: Number(o.addonTimeoutMs),
