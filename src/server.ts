@@ -47,6 +47,7 @@ import { TailHub } from './tail/hub.js';
 import { SessionRegistry } from './tail/sessions.js';
 import { ingestEvents } from './telemetry/catalogue.js';
 import { Metrics } from './telemetry/metrics.js';
+import { ServerEvents } from './telemetry/log-events.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
 
 export interface ServeOptions {
@@ -62,8 +63,12 @@ export interface ServeOptions {
   /** A NATS credentials file, and a CA file for the servers' TLS certificates. */
   natsCreds?: string;
   natsCa?: string;
-  /** `replicated`: POST /logs answers 204 only once its lines are in the replicated stream. */
-  ack?: 'receipt' | 'replicated';
+  /**
+   * When `POST /logs` answers 204: `receipt` (default) once the lines are routed; `durable`
+   * (embedded) once they are in the history's SQLite write-ahead log, which survives kill -9;
+   * `replicated` (cluster) once they are in the replicated stream.
+   */
+  ack?: 'receipt' | 'durable' | 'replicated';
   publicUrl?: string;
   /** The admin key from SLUICE_API_KEY; when absent one is generated on first start. */
   apiKey?: string;
@@ -96,6 +101,10 @@ export interface ServeOptions {
   logger?: Logger;
   /** Listener limits against connection exhaustion; each has a default fit for log shippers. */
   limits?: Partial<ListenerLimits>;
+  /** A bearer token `/metrics` requires (`--metrics-auth`); open when absent. */
+  metricsToken?: string;
+  /** How often repeated warnings are summarised in the log (default 10 s; tests use less). */
+  logSummaryMs?: number;
 }
 
 export { DEFAULT_LIMITS, type ListenerLimits };
@@ -112,12 +121,12 @@ export interface RunningServer {
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const logger = opts.logger ?? silentLogger();
-  // Internal errors (never client mistakes) as one error line each.
-  const log = (m: string): void => logger.error(m);
+  // The server log's named events (telemetry/log-events.ts): rate-limited, never a secret.
+  const ev = new ServerEvents(logger, opts.logSummaryMs);
   const parts: Parts = opts.natsUrl
     ? // Loaded only in cluster mode: the embedded node never loads the NATS client.
       await clusterNode(opts.natsUrl, opts, logger)
-    : embeddedParts(opts.dataDir, log);
+    : embeddedParts(opts.dataDir, ev);
   const { store, history, hub, sessions, cluster, db } = parts;
   const router = new Router(store, { linesPerSecond: opts.rateLimit ?? 0 });
   router.subscribe(history);
@@ -140,7 +149,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     metrics,
   }).start();
   router.subscribe(drains);
-  const events = ingestEvents(metrics);
+  // Syslog's unknown tokens have their own summary with the sender's address (unknownTokenReport).
+  const events = ingestEvents(metrics, (transport, reason, lines) => {
+    if (reason !== 'unknown_token') ev.inputRejected(transport, reason, lines);
+  });
   metrics.gauge('sluice_apps', 'Apps configured.', () => store.listApps().length);
   metrics.gauge('sluice_tail_sessions', 'Open tail sessions on this node.', () => hub.count);
   metrics.counterFrom('sluice_lines_routed_total', 'Lines routed since start.', () => router.routed);
@@ -173,7 +185,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     hub,
     auth,
     metrics,
-    config: { publicUrl: '', version: VERSION },
+    config: { publicUrl: '', version: VERSION, metricsToken: opts.metricsToken },
     drains: { manager: drains, denyPrivate: opts.denyPrivateDrains === true, maxPerApp: opts.maxDrainsPerApp ?? 10, self: () => self },
     engine: cluster ? () => engineHealth(cluster) : undefined,
   };
@@ -192,9 +204,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     for (const a of store.listAddons(appId)) await addons.remove(a, true, systemNote);
   };
   const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
-    log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    ev.unexpected('api', err),
   );
-  const acknowledged = cluster && opts.ack === 'replicated' ? () => cluster.history.settled() : undefined;
+  const acknowledged =
+    opts.ack === 'replicated' && cluster
+      ? () => cluster.history.settled()
+      : opts.ack === 'durable' && !cluster && history.durable
+        ? history.durable.bind(history)
+        : undefined;
+  if (opts.ack === 'durable' && !acknowledged) throw new Error('--ack durable needs the embedded SQLite history (cluster mode: --ack replicated)');
+  if (opts.ack === 'replicated' && !acknowledged) throw new Error('--ack replicated needs cluster mode (--nats-url); the embedded node has --ack durable');
   const frameIds = new FrameIdCache({ maxBytes: limits.frameIdMemoryBytes });
   metrics.gauge('sluice_http_frame_id_bytes', 'Estimated bytes held by Logplex-Frame-Id de-duplication (bounded by --frame-id-memory-bytes).', () => frameIds.bytes);
   metrics.gauge('sluice_http_frame_ids', 'Logplex-Frame-Ids remembered for de-duplication.', () => frameIds.size);
@@ -207,6 +226,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0];
+    // Wrong or missing credentials, summarised per remote address (the credential is never read here).
+    res.once('finish', () => {
+      if (res.statusCode === 401) ev.authFailed(path === '/logs' || path === '/logs/' ? 'logs' : 'api', req.socket.remoteAddress);
+    });
     if (path === '/logs' || path === '/logs/') void logs(req, res);
     else api(req, res);
   });
@@ -268,14 +291,30 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Add-ons a partner left `provisioning` past the timeout are failed and removed (checked at a
   // quarter of the timeout, at most every minute).
   const expirer = setInterval(() => {
-    addons.expireStale(systemNote).catch((err: unknown) => log(`sluice: expiring stale add-ons failed: ${err instanceof Error ? err.message : String(err)}`));
+    addons.expireStale(systemNote).catch((err: unknown) => ev.engineTrouble('addons', err));
   }, Math.min(60_000, Math.max(250, addons.provisioningTimeoutMs / 4)));
   expirer.unref();
+
+  ev.started({
+    version: VERSION,
+    mode: cluster ? 'cluster' : 'embedded',
+    host: opts.host,
+    http: httpPort,
+    syslog: syslogPort,
+    syslogTls: syslogTlsPort,
+    router: routerPort,
+    dataDir: opts.dataDir,
+    publicUrl: deps.config.publicUrl,
+    consoleUrl: `${deps.config.publicUrl}/console`,
+    ack: opts.ack ?? 'receipt',
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       // Input first, so nothing new arrives while buffers are flushed and the database closed.
+      const began = Date.now();
+      ev.shutdown('closing listeners');
       clearInterval(expirer);
       routerUdp?.close();
       unknownTokens.close();
@@ -285,14 +324,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await closing;
       udp.close();
       // Then drains get up to 10 s to deliver what their buffers hold (SPEC §8).
+      ev.shutdown('delivering what drains hold', { graceMs: 10_000 });
       await drains.stop(10_000);
       cluster?.hub.close();
       sessions.close();
       router.limiter.close();
+      ev.shutdown('writing history');
       await history.close();
       await store.close();
       db?.close();
       await cluster?.link.close();
+      ev.stopped({ durationMs: Date.now() - began, history: cluster ? 'in the cluster engine' : 'written to SQLite' });
     })());
 
   return { httpPort, syslogPort, syslogTlsPort, routerPort, generatedApiKey, stop };
@@ -324,10 +366,11 @@ async function clusterNode(url: string, opts: ServeOptions, logger: Logger): Pro
 }
 
 /** The embedded default: configuration and history in SQLite under the data directory. */
-function embeddedParts(dataDir: string, log: (m: string) => void): Parts {
+function embeddedParts(dataDir: string, ev: ServerEvents): Parts {
   const db = openDatabase(dataDir);
   const history = new SqliteHistory(db, {
-    onError: (err) => log(`sluice: history write failed (reads still served from memory): ${String(err)}`),
+    // Reads are still served from memory; what is not written is lost at the next restart.
+    onError: (err) => ev.engineTrouble('history writer', err),
   });
   return { store: new SqliteStore(db), history, hub: new TailHub(), sessions: new SessionRegistry(), db };
 }

@@ -45,7 +45,7 @@ export const logSessionRoutes: RouteModule = (r) => {
   r.on('GET', '/sessions/:id', async (ctx) => {
     const s = await ctx.deps.sessions.open(ctx.params.id ?? '', ctx.query.get('secret') ?? '');
     if (!s || !ctx.deps.store.getApp(s.appId)) {
-      throw new SluiceError('not_found', 'Log session not found or expired: sessions must be opened within 60 seconds.');
+      throw new SluiceError('not_found', 'Log session not found, expired or already read: a session must be opened within 60 seconds, and one without tail serves its history once.');
     }
     await serveSession(ctx.req, ctx.res, s, { history: ctx.deps.history, hub: ctx.deps.hub });
   });

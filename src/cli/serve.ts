@@ -2,13 +2,24 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { DEFAULT_LIMITS, startServer } from '../server.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry/logger.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../telemetry/logger.js';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${v}"`);
   return n;
 };
+
+/** `--metrics-auth`: the token itself, or `@file` holding it (so it stays out of `ps` and the unit file). */
+function metricsToken(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  const token = v.startsWith('@') ? readFileSync(v.slice(1), 'utf8').trim() : v;
+  if (token.length < 16) {
+    process.stderr.write('sluice: --metrics-auth needs a token of at least 16 characters.\n');
+    process.exit(2);
+  }
+  return token;
+}
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -26,7 +37,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--nats-url <urls>', 'run as one node of a cluster on these NATS JetStream servers (nats://[user:pass@]host:port, comma-separated; tls:// for TLS)').env('SLUICE_NATS_URL'))
     .addOption(new Option('--nats-creds <file>', 'NATS credentials file (JWT and nkey seed) for --nats-url').env('SLUICE_NATS_CREDS'))
     .addOption(new Option('--nats-ca <file>', 'PEM CA file for the NATS servers\' TLS certificates').env('SLUICE_NATS_CA'))
-    .addOption(new Option('--ack <when>', 'cluster mode: when POST /logs answers 204 — on receipt, or once its lines are replicated').env('SLUICE_ACK').choices(['receipt', 'replicated']).default('receipt'))
+    .addOption(new Option('--ack <when>', 'when POST /logs answers 204: receipt (routed; history reaches the disk within ~50 ms), durable (embedded: in the SQLite write-ahead log), replicated (cluster: in the replicated stream)').env('SLUICE_ACK').choices(['receipt', 'durable', 'replicated']).default('receipt'))
     .addOption(new Option('--public-url <url>', 'base of URLs handed out (default http://127.0.0.1:<http-port>)').env('SLUICE_PUBLIC_URL'))
     .addOption(new Option('--max-body-bytes <n>', 'largest POST /logs body').env('SLUICE_MAX_BODY_BYTES').default(5 * 1024 * 1024).argParser(int('--max-body-bytes')))
     .addOption(new Option('--addon-timeout-ms <ms>', 'per-attempt timeout of calls to add-on partners').env('SLUICE_ADDON_TIMEOUT_MS').default(25_000).argParser(int('--addon-timeout-ms')))
@@ -50,7 +61,9 @@ export function serveCommand(): Command {
     .addOption(new Option('--http-headers-timeout-ms <ms>', 'time a client has to send request headers').env('SLUICE_HTTP_HEADERS_TIMEOUT_MS').default(DEFAULT_LIMITS.httpHeadersTimeoutMs).argParser(int('--http-headers-timeout-ms')))
     .addOption(new Option('--http-request-timeout-ms <ms>', 'time a client has to send a whole request, body included').env('SLUICE_HTTP_REQUEST_TIMEOUT_MS').default(DEFAULT_LIMITS.httpRequestTimeoutMs).argParser(int('--http-request-timeout-ms')))
     .addOption(new Option('--frame-id-memory-bytes <n>', 'memory for Logplex-Frame-Id de-duplication (each token gets a sixteenth)').env('SLUICE_FRAME_ID_MEMORY_BYTES').default(DEFAULT_LIMITS.frameIdMemoryBytes).argParser(int('--frame-id-memory-bytes')))
-    .addOption(new Option('--log-level <level>', 'the server log (JSON lines on stdout)').env('SLUICE_LOG_LEVEL').choices(LOG_LEVELS as string[]).default('info'))
+    .addOption(new Option('--metrics-auth <token|@file>', 'require this bearer token for GET /metrics (@path reads it from a file); open by default').env('SLUICE_METRICS_AUTH'))
+    .addOption(new Option('--log-level <level>', 'the server log on stdout: which events are written').env('SLUICE_LOG_LEVEL').choices(LOG_LEVELS as string[]).default('info'))
+    .addOption(new Option('--log-format <format>', 'the server log: JSON lines, pretty for a person, or auto (pretty on a terminal)').env('SLUICE_LOG_FORMAT').choices(LOG_FORMATS as string[]).default('auto'))
     .addHelpText(
       'after',
       `
@@ -91,13 +104,21 @@ When ready it prints one machine-readable line:
         process.stderr.write('sluice: --router-secret must be at least 16 characters of letters, digits, - _ . ~ (it goes into an nginx log_format).\n');
         process.exit(2);
       }
-      const logger = createLogger({ level: o.logLevel as LogLevel });
+      const logger = createLogger({ level: o.logLevel as LogLevel, format: o.logFormat as LogFormat });
       if (o.routerSecret !== undefined && cmd.getOptionValueSource('routerSecret') === 'cli') {
         logger.warn(
           { event: 'secret_on_command_line', flag: '--router-secret' },
           'the router secret was given as --router-secret: every user of this machine can read it in /proc/<pid>/cmdline; use SLUICE_ROUTER_SECRET or --router-secret-file instead',
         );
       }
+      // A bug that escapes every handler is logged (redacted) before the process ends.
+      const die = (where: string) => (err: unknown): void => {
+        const e = err instanceof Error ? err : new Error(String(err));
+        logger.fatal({ event: 'unexpected_error', where, error: e.message, stack: e.stack }, `unexpected error (${where}): ${e.message}`);
+        process.exit(1);
+      };
+      process.on('uncaughtException', die('uncaughtException'));
+      process.on('unhandledRejection', die('unhandledRejection'));
       let drainMemoryBytes = Math.max(1024, Number(o.drainMemoryBytes));
       if (o.drainBuffer !== undefined) {
         // Logplex's 1,024-line buffer was ~1 KiB a line; the byte budget replaces it.
@@ -116,7 +137,7 @@ When ready it prints one machine-readable line:
         natsUrl: (o.natsUrl as string | undefined) || undefined,
         natsCreds: o.natsCreds as string | undefined,
         natsCa: o.natsCa as string | undefined,
-        ack: o.ack === 'replicated' ? 'replicated' : 'receipt',
+        ack: o.ack as 'receipt' | 'durable' | 'replicated',
         publicUrl: o.publicUrl as string | undefined,
         apiKey: process.env.SLUICE_API_KEY || undefined,
         maxBodyBytes: Number(o.maxBodyBytes),
@@ -145,6 +166,7 @@ When ready it prints one machine-readable line:
           httpRequestTimeoutMs: Number(o.httpRequestTimeoutMs),
           frameIdMemoryBytes: Number(o.frameIdMemoryBytes),
         },
+        metricsToken: metricsToken(o.metricsAuth as string | undefined),
       });
       if (server.generatedApiKey) {
         process.stderr.write(

@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { LogLine } from '../core/log-line.js';
-import { readBody, sendText } from '../api/http-util.js';
-import { credentials } from '../api/auth.js';
+import { readBody, sendText } from '../http/util.js';
+import { credentials } from '../http/credentials.js';
 import { SluiceError } from '../core/errors.js';
 import type { Router } from '../router/router.js';
 import type { IngestEvents } from '../telemetry/catalogue.js';
@@ -29,8 +29,9 @@ export interface HttpLogsOptions {
   maxBodyBytes: number;
   maxMessageBytes: number;
   /**
-   * `--ack replicated` in cluster mode: resolves once the lines routed so far are replicated;
-   * the 204 waits for it, and a rejection (engine unavailable) answers 503 so the sender retries.
+   * `--ack durable` (in the history's write-ahead log) or `--ack replicated` (cluster mode):
+   * resolves once the lines routed so far are stored so; the 204 waits for it, and a rejection
+   * (disk or engine unavailable) answers 503 so the sender retries.
    */
   acknowledged?: () => Promise<void>;
   /** The Frame-Id de-duplication memory (the server reads its size for /metrics). */
@@ -152,6 +153,6 @@ async function acknowledge(res: ServerResponse, acknowledged: () => Promise<void
     await acknowledged();
     res.writeHead(204).end();
   } catch {
-    sendText(res, 503, 'Not acknowledged: the lines could not be replicated in time (the cluster engine is unavailable); send them again.', { 'Retry-After': '1' });
+    sendText(res, 503, 'Not acknowledged: the lines could not be stored in time (written to disk with --ack durable, replicated with --ack replicated); send them again.', { 'Retry-After': '1' });
   }
 }

@@ -49,6 +49,21 @@ export class NatsSessions implements SessionBackend {
     return { id, secret: v.secret, appId: v.appId, lines: v.lines, tail: v.tail, filter: v.filter, createdAt };
   }
 
+  /**
+   * Deletes the key only if it is still the revision just read (compare-and-set): of two nodes
+   * racing to open the same non-tail URL, one deletes it and serves the history, the other 404s.
+   */
+  async spend(id: string): Promise<boolean> {
+    const e = await this.link.call(this.kv.get(id), 'read a log session');
+    if (!e || e.operation !== 'PUT') return false;
+    try {
+      await this.link.call(this.kv.delete(id, { previousSeq: e.revision }), 'spend a log session');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   dropApp(): void {}
 
   close(): void {}

@@ -120,9 +120,8 @@ export async function serveSession(
     }
   }
   if (!session.tail) {
-    // EventSource clients wait `retry` ms after the end before noticing it is final; the Heroku
-    // CLI would sit idle for its 3 s default after printing everything.
-    if (sse) res.write('retry: 50\n\n');
+    // The session is spent (sessions.ts): an EventSource that reconnects gets a 404 and stops.
+    // No `retry:` hint, which would only make such a client come back sooner.
     res.end();
     return done;
   }
