@@ -10,6 +10,7 @@ interface StoredSession {
   lines: number;
   tail: boolean;
   filter: LineFilter;
+  priority?: boolean;
   createdAt: string;
 }
 
@@ -30,7 +31,7 @@ export class RedisSessions implements SessionBackend {
   ) {}
 
   async save(s: LogSession, windowMs: number): Promise<void> {
-    const v: StoredSession = { secret: s.secret, appId: s.appId, lines: s.lines, tail: s.tail, filter: s.filter, createdAt: s.createdAt.toISOString() };
+    const v: StoredSession = { secret: s.secret, appId: s.appId, lines: s.lines, tail: s.tail, filter: s.filter, priority: s.priority, createdAt: s.createdAt.toISOString() };
     await this.redis.set(keys.session(s.id), JSON.stringify(v), 'PX', windowMs);
   }
 
@@ -39,7 +40,7 @@ export class RedisSessions implements SessionBackend {
     if (text === null) return undefined;
     const v = JSON.parse(text) as StoredSession;
     if (v.tail) await this.beforeTail(v.appId);
-    return { id, secret: v.secret, appId: v.appId, lines: v.lines, tail: v.tail, filter: v.filter, createdAt: new Date(v.createdAt) };
+    return { id, secret: v.secret, appId: v.appId, lines: v.lines, tail: v.tail, filter: v.filter, priority: v.priority === true, createdAt: new Date(v.createdAt) };
   }
 
   dropApp(): void {}
