@@ -1,7 +1,7 @@
 // `/apps`: create, list, show and destroy apps (destroying removes everything the app owns).
 import { z } from 'zod';
-import { SluiceError } from '../core/errors.js';
 import { APP_NAME, newId, newLogToken } from '../core/ids.js';
+import { nameTaken } from '../store/rules.js';
 import { mayUseApp } from './auth.js';
 import type { RouteModule } from './context.js';
 import { sendJson } from './http-util.js';
@@ -20,7 +20,7 @@ export const appRoutes: RouteModule = (r) => {
     ctx.deps.auth.requireAdmin(ctx.principal());
     const { name = `app-${newId().slice(0, 8)}` } = await body(ctx, CreateApp);
     const { store } = ctx.deps;
-    if (store.getApp(name)) throw new SluiceError('conflict', `Name ${name} is already taken.`);
+    if (store.getApp(name)) throw nameTaken(name);
     const now = new Date().toISOString();
     const app = { id: newId(), name, created_at: now, updated_at: now };
     await store.putApp(app);
