@@ -19,6 +19,9 @@ const CreateSession = z.object({
   dyno: filterValue,
   dyno_name: filterValue,
   type: filterValue,
+  // Sluice's extensions (the console): a case-insensitive substring filter, and `<PRI>` per line.
+  search: z.string().max(256).optional(),
+  priority: flag.optional(),
 });
 
 export const logSessionRoutes: RouteModule = (r) => {
@@ -30,7 +33,8 @@ export const logSessionRoutes: RouteModule = (r) => {
       // More than the history holds is answered with what it holds, as Heroku does.
       lines: Math.min(b.lines ?? 100, HISTORY_LINES),
       tail: b.tail ?? false,
-      filter: { source: b.source || undefined, dyno: b.dyno_name || b.dyno || undefined, type: b.type || undefined },
+      filter: { source: b.source || undefined, dyno: b.dyno_name || b.dyno || undefined, type: b.type || undefined, search: b.search || undefined },
+      priority: b.priority ?? false,
     });
     const created = s.createdAt.toISOString();
     sendJson(ctx.res, 201, {

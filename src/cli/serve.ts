@@ -177,6 +177,8 @@ When ready it prints one machine-readable line:
       const tls = server.syslogTlsPort === undefined ? '' : ` syslog-tls=${server.syslogTlsPort}`;
       const routerLog = server.routerPort === undefined ? '' : ` router=${server.routerPort}`;
       process.stdout.write(`sluice listening http=${server.httpPort} syslog=${server.syslogPort}${tls}${routerLog}\n`);
+      const consoleUrl = consoleAddress(String(o.host), server.httpPort, o.publicUrl as string | undefined);
+      process.stdout.write(`sluice: console at ${consoleUrl}\n`);
 
       let signals = 0;
       const shutdown = (): void => {
@@ -192,4 +194,14 @@ When ready it prints one machine-readable line:
       process.on('SIGTERM', shutdown);
       process.on('SIGINT', shutdown);
     });
+}
+
+/**
+ * Where a person on this machine opens the console: the public URL when one is set, else the
+ * listening address (a wildcard host is reached through loopback).
+ */
+export function consoleAddress(host: string, port: number, publicUrl?: string): string {
+  if (publicUrl) return `${publicUrl.replace(/\/+$/, '')}/console`;
+  const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}/console`;
 }

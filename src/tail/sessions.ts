@@ -12,6 +12,8 @@ export interface LogSession {
   lines: number;
   tail: boolean;
   filter: LineFilter;
+  /** Sluice's extension: each line starts with its syslog `<PRI>` (the console colours severity). */
+  priority?: boolean;
   createdAt: Date;
 }
 
