@@ -1,5 +1,5 @@
 // The console page: sign in with an API key, pick an app, and move between its views (logs with
-// a live chart, drains, tokens, add-ons, telemetry drains, settings) and the API keys view.
+// a live chart, drains and telemetry drains, tokens, add-ons, settings) and the API keys view.
 // Routes live in the address (`#/apps/NAME/drains`, `#/keys`), so every view has a link.
 
 import { ApiError, call, storedKey, storeKey } from './api.js';
@@ -7,10 +7,11 @@ import { KeysView, wireCreateApp, wireDestroyApp } from './admin.js';
 import { $, h, message } from './dom.js';
 import { DrainsPanel } from './drains.js';
 import { LogsPanel } from './logs.js';
-import { AddonsPanel, TelemetryPanel, TokensPanel } from './manage.js';
+import { AddonsPanel, TokensPanel } from './manage.js';
 import { RateChart } from './rate-chart.js';
+import { TelemetryPanel } from './telemetry.js';
 
-const TABS = ['logs', 'drains', 'tokens', 'addons', 'telemetry', 'settings'];
+const TABS = ['logs', 'drains', 'tokens', 'addons', 'settings'];
 
 /** @type {string | null} */
 let key = null;
@@ -25,7 +26,7 @@ const rate = new RateChart($('rate'), hooks);
 const drains = new DrainsPanel({ list: $('drains-list'), form: $('drain-form'), input: $('drain-url'), msg: $('drains-msg') }, hooks);
 const tokens = new TokensPanel({ list: $('tokens-list'), form: $('token-form'), name: $('token-name'), msg: $('tokens-msg'), created: $('token-created') }, hooks);
 const addons = new AddonsPanel({ list: $('addons-list'), form: $('addon-form'), plan: $('addon-plan'), name: $('addon-name'), plans: $('addon-plans'), msg: $('addons-msg') }, hooks);
-const telemetry = new TelemetryPanel({ list: $('telemetry-list'), form: $('telemetry-form'), url: $('telemetry-url'), msg: $('telemetry-msg') }, hooks);
+const telemetry = new TelemetryPanel({ panel: $('telemetry-panel'), list: $('telemetry-list'), form: $('telemetry-form'), url: $('telemetry-url'), type: $('telemetry-type'), msg: $('telemetry-msg') }, hooks);
 const keys = new KeysView(
   { list: $('keys-list'), form: $('key-form'), name: $('key-name'), admin: $('key-admin'), apps: $('key-apps'), msg: $('keys-msg'), created: $('key-created') },
   { ...hooks, appNames: () => appNames },
@@ -169,17 +170,12 @@ function openApp(name, view, target) {
     app = name;
     $('app-title').textContent = name;
     resetDestroy();
-    const tele = /** @type {HTMLElement} */ ($('app-body').querySelector('[data-tab="telemetry"]'));
-    tele.hidden = true;
-    void telemetry.start(name).then((ok) => {
-      if (app === name) tele.hidden = !ok;
-    });
   }
   // Each management view reads afresh when it is opened: another tab or the CLI may have changed it.
   if (changed || view !== tab) {
     if (view === 'tokens') void tokens.start(name);
     if (view === 'addons') void addons.start(name);
-    if (view === 'telemetry') void telemetry.reload();
+    if (view === 'drains') void telemetry.start(name);
   }
   tab = view;
   for (const t of TABS) $(`view-${t}`).hidden = t !== view;

@@ -3,7 +3,7 @@
 //   connecting ──open──▶ live ──error, browser retrying──▶ reconnecting ──open──▶ live
 //        │                 │                                   │
 //        └──────────── error, closed (404: session expired, node restarted) ──▶ ended
-//   ended ──after a backoff (1 s … 30 s)──▶ connecting, with a new session
+//   ended ──after 1 s, 2 s, 4 s, then every 5 s──▶ connecting, with a new session
 //
 // The browser's own retries resume the same session (Last-Event-ID: no history again). A new
 // session replays history (up to 100 lines on a reconnect); the lines already on screen are skipped.
@@ -131,7 +131,9 @@ export class LogStream {
    * @param {string} why
    */
   retryLater(gen, why) {
-    const delay = Math.min(30_000, 1000 * 2 ** Math.min(this.failures++, 5));
+    // Capped low: one small request every 5 s is nothing for the node, and a person waiting for
+    // a restarted node should see it back within seconds, not half a minute.
+    const delay = Math.min(5000, 1000 * 2 ** Math.min(this.failures++, 3));
     this.hooks.onState('ended', `${why}; reconnecting in ${Math.round(delay / 1000)} s`);
     this.timer = setTimeout(() => {
       if (gen === this.generation) void this.open(gen, true);

@@ -1,6 +1,5 @@
-// An app's log tokens (created here, the secret shown once), add-ons (from the registered
-// services' plans) and telemetry drains (only when the node has that route), through the same
-// Platform API routes the CLI uses.
+// An app's log tokens (created here, the secret shown once) and add-ons (from the registered
+// services' plans), through the same Platform API routes the CLI uses.
 
 import { ApiError, call, seg } from './api.js';
 import { confirmButton, copyText, h, message } from './dom.js';
@@ -13,7 +12,7 @@ import { confirmButton, copyText, h, message } from './dom.js';
  * @param {(text: string) => void} say
  * @param {(key: string) => Promise<void>} work
  */
-async function guarded(hooks, say, work) {
+export async function guarded(hooks, say, work) {
   const key = hooks.key();
   if (key === null) return;
   try {
@@ -42,7 +41,7 @@ export function secretBox(label, secret, usage) {
  * and sends the form's submit to `create`.
  * @template {{form: HTMLFormElement}} E
  */
-class AppPanel {
+export class AppPanel {
   /** @param {E} els @param {Hooks} hooks */
   constructor(els, hooks) {
     this.els = els;
@@ -166,72 +165,6 @@ export class AddonsPanel extends AppPanel {
       await call(key, 'DELETE', `/apps/${seg(this.app)}/addons/${seg(name)}`);
       await this.load();
       this.els.msg.textContent = `Destroyed ${name}.`;
-    });
-  }
-}
-
-/**
- * Telemetry drains, when this node has the route (`/apps/{app}/telemetry-drains`); `available`
- * turns false on a 404 so the console hides the tab rather than show a broken panel.
- */
-/** @extends {AppPanel<{list: HTMLElement, form: HTMLFormElement, url: HTMLInputElement, msg: HTMLElement}>} */
-export class TelemetryPanel extends AppPanel {
-  /** @type {boolean} */
-  missing = false;
-
-
-  /**
-   * @param {string} app
-   * @returns {Promise<boolean>} whether the node answers the route
-   */
-  async start(app) {
-    this.app = app;
-    const key = this.hooks.key();
-    // Asked once per page: a node without the route answers 404 for every app alike.
-    if (key === null || this.missing) return false;
-    try {
-      this.show(await call(key, 'GET', `/apps/${seg(app)}/telemetry-drains`));
-      return true;
-    } catch (err) {
-      if (err instanceof ApiError && err.kind === 'refused') this.hooks.failed(err);
-      if (err instanceof ApiError && err.status === 404) this.missing = true;
-      return false;
-    }
-  }
-
-  /** @param {any[]} drains */
-  show(drains) {
-    this.els.msg.textContent = drains.length === 0 ? 'No telemetry drains: add an OTLP endpoint URL above.' : '';
-    this.els.list.replaceChildren(
-      ...drains.map((d) =>
-        h(
-          'li',
-          { class: 'card item', 'data-telemetry': String(d.id) },
-          h('code', { class: 'url' }, String(d.url ?? d.endpoint ?? d.id)),
-          confirmButton('Remove', 'Remove this telemetry drain', () => this.remove(String(d.id))),
-        ),
-      ),
-    );
-  }
-
-  async reload() {
-    await this.start(this.app);
-  }
-
-  create() {
-    const url = this.els.url.value.trim();
-    return guarded(this.hooks, (t) => (this.els.msg.textContent = `Couldn't add it: ${t}`), async (key) => {
-      await call(key, 'POST', `/apps/${seg(this.app)}/telemetry-drains`, { url });
-      this.els.url.value = '';
-      await this.reload();
-    });
-  }
-
-  /** @param {string} id */
-  remove(id) {
-    return guarded(this.hooks, (t) => (this.els.msg.textContent = `Couldn't remove it: ${t}`), async (key) => {
-      await call(key, 'DELETE', `/apps/${seg(this.app)}/telemetry-drains/${seg(id)}`);
-      await this.reload();
     });
   }
 }
