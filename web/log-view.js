@@ -4,8 +4,18 @@
 
 import { parseLine, renderLine, formatTime } from './log-line.js';
 
-/** The most lines the page keeps, shown and held together. */
+/** The most lines the page keeps on screen, and the most it holds waiting (paused, or a flood). */
 export const MAX_LINES = 5000;
+/** Script time per frame for drawing lines; what doesn't fit waits for the next frame. */
+const FRAME_MS = 8;
+
+/** A line of the console's own, set apart from log lines. @param {Document} doc @param {string} text */
+function noteRow(doc, text) {
+  const row = doc.createElement('div');
+  row.className = 'line note';
+  row.textContent = text;
+  return row;
+}
 
 /** @typedef {import('./log-line.js').Parsed} Parsed */
 /** @typedef {{held: number, skipped: number, following: boolean, unseen: number, lines: number, selected: Parsed | null}} ViewInfo */
@@ -23,6 +33,7 @@ export class LogView {
     /** @type {{p: Parsed, row: HTMLElement}[]} what is on screen, oldest first */
     this.shown = [];
     this.skipped = 0; // lines that fell out of `pending` while paused
+    this.overrun = 0; // lines that fell out of `pending` because they came faster than frames
     this.unseen = 0; // lines added while scrolled up
     this.paused = false;
     this.following = true;
@@ -50,9 +61,11 @@ export class LogView {
   add(lines) {
     for (const l of lines) this.pending.push(parseLine(l));
     if (this.pending.length > MAX_LINES) {
+      // Held while paused, or arriving faster than frames can draw them: the oldest waiting go.
       const over = this.pending.length - MAX_LINES;
       this.pending.splice(0, over);
       if (this.paused) this.skipped += over;
+      else this.overrun += over;
     }
     if (this.paused) this.report();
     else this.schedule();
@@ -63,11 +76,8 @@ export class LogView {
    * @param {string} text
    */
   note(text) {
-    this.flush();
-    const row = this.box.ownerDocument.createElement('div');
-    row.className = 'line note';
-    row.textContent = text;
-    this.box.append(row);
+    this.flush(true);
+    this.box.append(noteRow(this.box.ownerDocument, text));
     this.trim();
   }
 
@@ -101,6 +111,7 @@ export class LogView {
     this.pending = [];
     this.shown = [];
     this.skipped = 0;
+    this.overrun = 0;
     this.unseen = 0;
     this.selected = null;
     this.box.replaceChildren();
@@ -124,33 +135,54 @@ export class LogView {
     });
   }
 
-  flush() {
+  /**
+   * Draws waiting lines, for at most FRAME_MS of script per frame so input is never kept
+   * waiting behind a flood; the rest wait for the next frame (at most MAX_LINES of them).
+   * `all` draws everything now (a permalink looking for its line).
+   */
+  flush(all = false) {
     if (this.paused || this.pending.length === 0) return;
     const doc = this.box.ownerDocument;
-    // More than a screenful at once (a burst): only the newest MAX_LINES can stay anyway.
-    const batch = this.pending.length > MAX_LINES ? this.pending.slice(-MAX_LINES) : this.pending;
-    this.pending = [];
     const frag = doc.createDocumentFragment();
+    if (this.overrun > 0) {
+      frag.append(noteRow(doc, `… ${this.overrun.toLocaleString('en-US')} lines skipped here: they arrived faster than this page can draw (the chart above counts them all; pause, or search, to look for one)`));
+      this.overrun = 0;
+    }
     const opts = { utc: this.utc, needle: this.needle };
-    for (const p of batch) {
+    const t0 = performance.now();
+    let n = 0;
+    while (n < this.pending.length && (all || n % 100 !== 0 || performance.now() - t0 < FRAME_MS)) {
+      const p = this.pending[n++];
       const row = renderLine(p, doc, opts);
       this.shown.push({ p, row });
       frag.append(row);
     }
+    this.pending = n === this.pending.length ? [] : this.pending.slice(n);
     this.box.append(frag);
-    if (!this.following) this.unseen += batch.length;
+    if (!this.following) this.unseen += n;
     this.trim();
+    if (this.pending.length > 0) this.schedule();
   }
 
-  /** Keeps at most MAX_LINES rows (notes included), dropping the oldest. */
+  /** Keeps at most MAX_LINES rows (notes included), dropping the oldest in one DOM change. */
   trim() {
-    let extra = this.box.childElementCount - MAX_LINES;
-    while (extra-- > 0) {
-      const first = this.box.firstElementChild;
-      if (!first) break;
-      if (!first.classList.contains('note')) this.shown.shift();
-      if (first === this.selected) this.selected = null;
-      first.remove();
+    const extra = this.box.childElementCount - MAX_LINES;
+    if (extra > 0) {
+      const first = /** @type {Element} */ (this.box.firstElementChild);
+      let last = first;
+      let notes = 0;
+      for (let i = 0; ; i++) {
+        if (last.classList.contains('note')) notes++;
+        if (last === this.selected) this.selected = null;
+        if (i === extra - 1) break;
+        last = /** @type {Element} */ (last.nextElementSibling);
+      }
+      // One range deletion instead of thousands of removals: at 10,000 lines/s this is per frame.
+      const range = this.box.ownerDocument.createRange();
+      range.setStartBefore(first);
+      range.setEndAfter(last);
+      range.deleteContents();
+      this.shown.splice(0, extra - notes);
     }
     if (this.following) this.box.scrollTop = this.box.scrollHeight;
     this.report();
@@ -178,7 +210,7 @@ export class LogView {
    * @param {(p: Parsed) => boolean} pred
    */
   selectWhere(pred) {
-    this.flush();
+    this.flush(true);
     const hit = this.shown.find((s) => pred(s.p));
     if (!hit) return false;
     this.following = false;
