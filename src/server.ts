@@ -21,6 +21,7 @@ import { healthRoutes } from './api/health.js';
 import { logSessionRoutes } from './api/log-sessions.js';
 import { logTokenRoutes } from './api/log-tokens.js';
 import { logDrainRoutes } from './api/log-drains.js';
+import { telemetryDrainRoutes } from './api/telemetry-drains.js';
 import type { DrainOptions } from './drains/contract.js';
 import { DrainManager } from './drains/manager.js';
 import { partnerRoutes } from './api/partner.js';
@@ -28,6 +29,7 @@ import type { ClusterParts } from './cluster/node.js';
 import type { History } from './history/contract.js';
 import { SqliteHistory } from './history/sqlite-history.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
+import { OTLP_PATHS, otlpHttpHandler } from './ingest/otlp/http.js';
 import { createRouterLogSocket, routerLogEvents } from './ingest/router-log.js';
 import { createSyslogTcpServer, createSyslogTlsServer } from './ingest/syslog-stream.js';
 import { createSyslogUdpSocket } from './ingest/syslog-udp.js';
@@ -159,14 +161,21 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   deps.beforeAppDelete = async (appId) => {
     for (const a of store.listAddons(appId)) await addons.remove(a, true, systemNote);
   };
-  const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
+  const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, telemetryDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
     log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
   const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes });
+  const otlp = otlpHttpHandler(router, events, {
+    maxBodyBytes: opts.maxBodyBytes,
+    maxMessageBytes: opts.maxMessageBytes,
+    forward: (appId, payload) => drains.forward(appId, payload),
+  });
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0];
+    const signal = OTLP_PATHS[path.replace(/\/$/, '')];
     if (path === '/logs' || path === '/logs/') void logs(req, res);
+    else if (signal !== undefined) void otlp(req, res, signal);
     else api(req, res);
   });
   httpServer.on('clientError', (_err, socket) => {

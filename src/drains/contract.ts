@@ -1,5 +1,7 @@
 // The drain contract: what the manager asks of every drain kind, and the options they share.
 import type { LogLine } from '../core/log-line.js';
+import type { SignalPayload } from '../wire/otlp/types.js';
+import type { TelemetryConfig } from '../store/records.js';
 import type { DrainBuffer } from './buffer.js';
 import type { HealthTracker } from './health.js';
 import type { DrainKind } from './url.js';
@@ -62,6 +64,8 @@ export interface DrainContext {
   options: DrainOptions;
   /** Extra trusted CAs (PEM), added to the system's for https:// and syslog+tls://. */
   ca?: Buffer;
+  /** A telemetry drain's exporter (headers are secrets) and the app's name (`service.name`). */
+  telemetry?: TelemetryConfig & { appName: string };
   /** Writes a line into the app's log (history and tails, not drains): used for L14. */
   appLog(line: LogLine): void;
 }
@@ -94,6 +98,8 @@ export interface Drain {
   /** Lines taken from the buffer and not yet delivered or dropped (an in-flight batch). */
   inFlight(): number;
   test(): Promise<DrainTestResult>;
+  /** Telemetry drains only: a traces or metrics request to pass through untouched. */
+  pushSignal?(payload: SignalPayload): void;
   close(deadline: number): Promise<void>;
   destroy(): void;
 }

@@ -6,6 +6,7 @@ import type { Subscriber } from '../router/subscriber.js';
 import type { ConfigStore } from '../store/contract.js';
 import type { DrainRecord } from '../store/records.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { SignalPayload } from '../wire/otlp/types.js';
 import { DrainBuffer } from './buffer.js';
 import { DEFAULT_DRAIN_OPTIONS, type Drain, type DrainOptions, type DrainTestResult } from './contract.js';
 import { HealthTracker, type DrainHealth } from './health.js';
@@ -26,6 +27,8 @@ export interface DrainManagerOptions {
 
 interface Entry {
   record: DrainRecord;
+  /** False for a telemetry drain that did not ask for logs. */
+  logs: boolean;
   kind: DrainKind | undefined;
   drain: Drain | undefined;
   buffer: DrainBuffer;
@@ -66,9 +69,21 @@ export class DrainManager implements Subscriber {
     if (list === undefined) return;
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
+      if (!e.logs) continue;
       if (e.drain !== undefined) e.drain.push(line);
       else e.buffer.drop(1); // a record we cannot deliver to: counted, never held
     }
+  }
+
+  /** A traces or metrics request to every telemetry drain of the app that asked for that signal; returns how many. */
+  forward(appId: string, payload: SignalPayload): number {
+    let n = 0;
+    for (const e of this.byApp.get(appId) ?? []) {
+      if (!e.record.telemetry?.signals.includes(payload.signal) || !e.drain?.pushSignal) continue;
+      e.drain.pushSignal(payload);
+      n++;
+    }
+    return n;
   }
 
   /** Brings the running drain for `id` in line with the store: create, move, or stop. */
@@ -80,7 +95,13 @@ export class DrainManager implements Subscriber {
       if (cur) this.remove(cur);
       return;
     }
-    if (cur && cur.record.url === rec.url && cur.record.token === rec.token && cur.record.app_id === rec.app_id) {
+    if (
+      cur &&
+      cur.record.url === rec.url &&
+      cur.record.token === rec.token &&
+      cur.record.app_id === rec.app_id &&
+      JSON.stringify(cur.record.telemetry) === JSON.stringify(rec.telemetry)
+    ) {
       cur.record = rec;
       return;
     }
@@ -90,13 +111,15 @@ export class DrainManager implements Subscriber {
     keep?.drain?.destroy();
     const entry: Entry = keep ?? {
       record: rec,
+      logs: true,
       kind: undefined,
       drain: undefined,
       buffer: new DrainBuffer(this.bufferSize),
       health: new HealthTracker(this.options.failingAfter),
     };
     entry.record = rec;
-    entry.kind = drainKindOf(rec.url);
+    entry.logs = !rec.telemetry || rec.telemetry.signals.includes('logs');
+    entry.kind = rec.telemetry ? rec.telemetry.type : drainKindOf(rec.url);
     const factory = entry.kind && this.registry.factory(entry.kind);
     entry.drain = undefined;
     if (entry.kind && factory) {
@@ -111,6 +134,7 @@ export class DrainManager implements Subscriber {
           health: entry.health,
           options: this.options,
           ca: this.o.ca,
+          telemetry: rec.telemetry ? { ...rec.telemetry, appName: this.store.getApp(rec.app_id)?.name ?? rec.app_id } : undefined,
           appLog: (line) => this.o.appLog?.(rec.app_id, line),
         });
       } catch {

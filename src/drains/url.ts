@@ -2,7 +2,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
-export type DrainKind = 'syslog' | 'syslog+tls' | 'syslog+udp' | 'http' | 'https';
+/** `otlphttp` and `otlp` (gRPC) are telemetry drains: chosen by their record, never by a URL scheme. */
+export type DrainKind = 'syslog' | 'syslog+tls' | 'syslog+udp' | 'http' | 'https' | 'otlphttp' | 'otlp';
 
 export interface DrainUrlPolicy {
   /** Refuse loopback and private ranges too (production; `--deny-private-drains`). */

@@ -7,6 +7,7 @@ import type {
   AppRecord,
   DomainRecord,
   DrainRecord,
+  TelemetryConfig,
   TokenRecord,
 } from './records.js';
 import type { Db } from './sqlite-db.js';
@@ -36,7 +37,10 @@ export class SqliteStore implements ConfigStore {
     for (const k of db.prepare('SELECT * FROM api_keys').all() as ApiKeyRow[]) {
       this.keys.set(k.hash, { ...k, admin: k.admin === 1, app_ids: JSON.parse(k.app_ids) as string[] });
     }
-    for (const d of db.prepare('SELECT * FROM drains').all() as DrainRecord[]) this.drains.set(d.id, d);
+    for (const row of db.prepare('SELECT * FROM drains').all() as (Omit<DrainRecord, 'telemetry'> & { telemetry: string | null })[]) {
+      const { telemetry, ...d } = row;
+      this.drains.set(d.id, telemetry ? { ...d, telemetry: JSON.parse(telemetry) as TelemetryConfig } : d);
+    }
     for (const sv of db.prepare('SELECT * FROM addon_services').all() as AddonServiceRecord[]) {
       this.services.set(sv.id, sv);
     }
@@ -182,10 +186,10 @@ export class SqliteStore implements ConfigStore {
   async putDrain(drain: DrainRecord): Promise<void> {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO drains (id, app_id, token, url, addon_id, created_at, updated_at)
-         VALUES (@id, @app_id, @token, @url, @addon_id, @created_at, @updated_at)`,
+        `INSERT OR REPLACE INTO drains (id, app_id, token, url, addon_id, telemetry, created_at, updated_at)
+         VALUES (@id, @app_id, @token, @url, @addon_id, @telemetry, @created_at, @updated_at)`,
       )
-      .run(drain);
+      .run({ ...drain, telemetry: drain.telemetry ? JSON.stringify(drain.telemetry) : null });
     this.drains.set(drain.id, drain);
     this.emit('drain', drain.id);
   }

@@ -1,0 +1,109 @@
+// `otlp` telemetry drains: OTLP over gRPC (@grpc/grpc-js), the Export method of the Logs, Trace and Metrics services.
+import { rootCertificates } from 'node:tls';
+import { gunzipSync } from 'node:zlib';
+import { isIP } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { VERSION } from '../../core/version.js';
+import { resolveDrainHost } from '../address-guard.js';
+import { certFailure, describeError } from '../backoff.js';
+import type { DrainContext } from '../contract.js';
+import type { DrainKind } from '../url.js';
+import { OtlpDrain, type OtlpOutcome } from './base.js';
+import type { OtlpBatch } from './batch.js';
+
+const METHOD: Record<OtlpBatch['signal'], string> = {
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+};
+
+/** Codes worth another attempt (OTLP's list of retryable gRPC codes). */
+const RETRYABLE = new Set([
+  grpc.status.CANCELLED,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.ABORTED,
+  grpc.status.OUT_OF_RANGE,
+  grpc.status.UNAVAILABLE,
+  grpc.status.DATA_LOSS,
+]);
+
+const identity = (b: Buffer): Buffer => b;
+
+export class OtlpGrpcDrain extends OtlpDrain {
+  readonly kind: DrainKind = 'otlp';
+  private readonly url: URL;
+  private client: grpc.Client | undefined;
+  private call: grpc.ClientUnaryCall | undefined;
+
+  constructor(ctx: DrainContext) {
+    super(ctx);
+    this.url = new URL(ctx.telemetry!.endpoint);
+  }
+
+  /** Dials the address the guard allows (resolved at every new connection), keeping the name for TLS. */
+  private async newClient(): Promise<grpc.Client> {
+    const host = this.url.hostname.replace(/^\[|\]$/g, '');
+    const address = await resolveDrainHost(host, this.ctx.options.denyPrivate);
+    const tls = this.url.protocol === 'https:';
+    const port = this.url.port || (tls ? '443' : '4317');
+    const target = `${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
+    const creds = tls
+      ? grpc.credentials.createSsl(Buffer.from([...rootCertificates, ...(this.ctx.ca ? [this.ctx.ca.toString('utf8')] : [])].join('\n')))
+      : grpc.credentials.createInsecure();
+    return new grpc.Client(target, creds, {
+      'grpc.primary_user_agent': `Sluice/${VERSION}`,
+      'grpc.default_compression_algorithm': 2, // gzip
+      ...(isIP(host) ? {} : { 'grpc.ssl_target_name_override': host, 'grpc.default_authority': host }),
+    });
+  }
+
+  protected async transmit(b: OtlpBatch, oneOff = false): Promise<OtlpOutcome> {
+    let body = b.body;
+    if (b.signal !== 'logs') {
+      if (b.contentType === 'application/json') {
+        return { kind: 'rejected', status: grpc.status.INVALID_ARGUMENT, error: 'OTLP/JSON cannot be passed to a gRPC drain undecoded' };
+      }
+      if (b.contentEncoding === 'gzip') body = gunzipSync(b.body);
+    }
+    let c: grpc.Client;
+    try {
+      c = oneOff || !this.client ? await this.newClient() : this.client;
+    } catch (err) {
+      return { kind: 'retry', error: describeError(err) };
+    }
+    if (!oneOff) this.client = c;
+    const md = new grpc.Metadata();
+    for (const [k, v] of Object.entries(this.ctx.telemetry!.headers)) md.set(k.toLowerCase(), v);
+    const deadline = Date.now() + this.ctx.options.requestTimeoutMs;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const call = c.makeUnaryRequest(METHOD[b.signal], identity, identity, body, md, { deadline }, (err) => (err ? reject(err) : resolve()));
+        if (!oneOff) this.call = call;
+      });
+      return { kind: 'delivered', status: grpc.status.OK };
+    } catch (err) {
+      const e = err as grpc.ServiceError;
+      const cert = certFailure(e);
+      if (!oneOff && this.client === c && e.code === grpc.status.UNAVAILABLE) {
+        // The next attempt resolves the name again on a fresh channel.
+        this.client = undefined;
+        c.close();
+      }
+      if (typeof e.code === 'number' && !RETRYABLE.has(e.code) && !cert) {
+        return { kind: 'rejected', status: e.code, error: `gRPC ${grpc.status[e.code] ?? e.code}` };
+      }
+      return { kind: 'retry', error: cert ? `certificate: ${cert}` : `gRPC ${grpc.status[e.code] ?? ''}: ${e.details ?? describeError(e)}`, cert };
+    } finally {
+      this.call = undefined;
+      if (oneOff) c.close();
+    }
+  }
+
+  protected override release(): void {
+    super.release();
+    this.call?.cancel();
+    this.client?.close();
+    this.client = undefined;
+  }
+}
