@@ -8,8 +8,9 @@ import { hashSecret } from './core/secret.js';
 import { platformLine } from './core/stream-errors.js';
 import { VERSION } from './core/version.js';
 import { Provisioner } from './addons/provisioning.js';
+import { accountRoutes } from './api/account.js';
 import { addonServiceRoutes } from './api/addon-services.js';
-import { addonRoutes } from './api/addons.js';
+import { addonAttachmentRoutes, addonRoutes } from './api/addons.js';
 import { buildApi } from './api/app.js';
 import { consoleRoutes } from './api/console.js';
 import { apiKeyRoutes } from './api/api-keys.js';
@@ -161,7 +162,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   deps.beforeAppDelete = async (appId) => {
     for (const a of store.listAddons(appId)) await addons.remove(a, true, systemNote);
   };
-  const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, telemetryDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
+  const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, telemetryDrainRoutes, addonServiceRoutes, addonRoutes, addonAttachmentRoutes, partnerRoutes, accountRoutes, consoleRoutes()], (err) =>
     log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
   const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes });

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childEnv, runProgram, startSluice, waitUntil, type Sluice } from './helpers/sluice.js';
+import { childEnv, runProgram, runSluiceCli, startSluice, waitUntil, type Sluice } from './helpers/sluice.js';
 import { requireHeroku, runHeroku } from './helpers/heroku-cli.js';
 import { splitFrames, streamReceiver, type StreamReceiver } from './drains-support.js';
 
@@ -61,12 +61,18 @@ test('1,000 SDK records over OTLP protobuf: in the log session in order, UTF-8 i
   });
 });
 
-test('1,000 SDK records over OTLP/JSON: in `heroku logs` in order', { timeout: 180_000 }, async (t) => {
+test('1,000 SDK records over OTLP/JSON: in `sluice logs` and `heroku logs` in order', { timeout: 180_000 }, async (t) => {
   const app = 'oteljson';
   await sdkLogs(app, 'http');
   const lines = await s.waitForLogs(app, (l) => l.filter((x) => x.includes('record ')).length >= N, { lines: 1500 });
   assert.deepEqual(
     lines.filter((x) => x.includes('record ')).map((l) => l.slice(l.indexOf(': ') + 2)),
+    expected('http'),
+  );
+  const sl = await runSluiceCli(['logs', '-a', app, '-n', '1500'], { url: s.url, apiKey: s.apiKey }, 30_000);
+  assert.equal(sl.code, 0, sl.stderr);
+  assert.deepEqual(
+    sl.stdout.split('\n').filter((l) => l.includes('record ')).map((l) => l.slice(l.indexOf(': ') + 2)),
     expected('http'),
   );
   if (!(await requireHeroku(t))) return;

@@ -150,9 +150,12 @@ export async function runHeroku(
   const runJs = await installHeroku();
   const env = herokuEnv(target, o.env);
   try {
+    // Run in the fresh HOME, never in the repository: apps:create and apps:destroy edit the git
+    // remotes of the directory they run in.
     const r = await runProgram(process.execPath, ['--no-deprecation', runJs, ...args], {
       env,
       timeoutMs: o.timeoutMs ?? 30_000,
+      cwd: env.HOME,
     });
     checkHost(r.stderr);
     return r;
@@ -177,6 +180,7 @@ export async function spawnHeroku(args: string[], target: HerokuTarget): Promise
   const proc = track(
     spawn(process.execPath, ['--no-deprecation', runJs, ...args], {
       env,
+      cwd: env.HOME,
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );

@@ -2,7 +2,7 @@
 import { rootCertificates } from 'node:tls';
 import { gunzipSync } from 'node:zlib';
 import { isIP } from 'node:net';
-import * as grpc from '@grpc/grpc-js';
+import type * as Grpc from '@grpc/grpc-js';
 import { VERSION } from '../../core/version.js';
 import { resolveDrainHost } from '../address-guard.js';
 import { certFailure, describeError } from '../backoff.js';
@@ -17,24 +17,24 @@ const METHOD: Record<OtlpBatch['signal'], string> = {
   metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
 };
 
-/** Codes worth another attempt (OTLP's list of retryable gRPC codes). */
-const RETRYABLE = new Set([
-  grpc.status.CANCELLED,
-  grpc.status.DEADLINE_EXCEEDED,
-  grpc.status.RESOURCE_EXHAUSTED,
-  grpc.status.ABORTED,
-  grpc.status.OUT_OF_RANGE,
-  grpc.status.UNAVAILABLE,
-  grpc.status.DATA_LOSS,
-]);
+/** gRPC status codes used here (numbers fixed by the gRPC spec). */
+const OK = 0;
+const INVALID_ARGUMENT = 3;
+const UNAVAILABLE = 14;
+/** Codes worth another attempt (OTLP's list): CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS. */
+const RETRYABLE = new Set([1, 4, 8, 10, 11, 14, 15]);
+
+/** @grpc/grpc-js is loaded by the first gRPC drain, not at start. */
+let grpcModule: Promise<typeof Grpc> | undefined;
+const loadGrpc = (): Promise<typeof Grpc> => (grpcModule ??= import('@grpc/grpc-js'));
 
 const identity = (b: Buffer): Buffer => b;
 
 export class OtlpGrpcDrain extends OtlpDrain {
   readonly kind: DrainKind = 'otlp';
   private readonly url: URL;
-  private client: grpc.Client | undefined;
-  private call: grpc.ClientUnaryCall | undefined;
+  private client: Grpc.Client | undefined;
+  private call: Grpc.ClientUnaryCall | undefined;
 
   constructor(ctx: DrainContext) {
     super(ctx);
@@ -42,7 +42,8 @@ export class OtlpGrpcDrain extends OtlpDrain {
   }
 
   /** Dials the address the guard allows (resolved at every new connection), keeping the name for TLS. */
-  private async newClient(): Promise<grpc.Client> {
+  private async newClient(): Promise<Grpc.Client> {
+    const grpc = await loadGrpc();
     const host = this.url.hostname.replace(/^\[|\]$/g, '');
     const address = await resolveDrainHost(host, this.ctx.options.denyPrivate);
     const tls = this.url.protocol === 'https:';
@@ -62,12 +63,14 @@ export class OtlpGrpcDrain extends OtlpDrain {
     let body = b.body;
     if (b.signal !== 'logs') {
       if (b.contentType === 'application/json') {
-        return { kind: 'rejected', status: grpc.status.INVALID_ARGUMENT, error: 'OTLP/JSON cannot be passed to a gRPC drain undecoded' };
+        return { kind: 'rejected', status: INVALID_ARGUMENT, error: 'OTLP/JSON cannot be passed to a gRPC drain undecoded' };
       }
       if (b.contentEncoding === 'gzip') body = gunzipSync(b.body);
     }
-    let c: grpc.Client;
+    let c: Grpc.Client;
+    let grpc: typeof Grpc;
     try {
+      grpc = await loadGrpc();
       c = oneOff || !this.client ? await this.newClient() : this.client;
     } catch (err) {
       return { kind: 'retry', error: describeError(err) };
@@ -81,11 +84,11 @@ export class OtlpGrpcDrain extends OtlpDrain {
         const call = c.makeUnaryRequest(METHOD[b.signal], identity, identity, body, md, { deadline }, (err) => (err ? reject(err) : resolve()));
         if (!oneOff) this.call = call;
       });
-      return { kind: 'delivered', status: grpc.status.OK };
+      return { kind: 'delivered', status: OK };
     } catch (err) {
-      const e = err as grpc.ServiceError;
+      const e = err as Grpc.ServiceError;
       const cert = certFailure(e);
-      if (!oneOff && this.client === c && e.code === grpc.status.UNAVAILABLE) {
+      if (!oneOff && this.client === c && e.code === UNAVAILABLE) {
         // The next attempt resolves the name again on a fresh channel.
         this.client = undefined;
         c.close();
