@@ -149,6 +149,20 @@ test('heroku telemetry:add --transport grpc delivers to a gRPC OTLP receiver; tr
     assert.equal(r.status, 200);
     assert.ok(await waitUntil(() => rx.calls.some((c) => c.method.includes('TraceService')), 10_000));
     assert.deepEqual(rx.calls.find((c) => c.method.includes('TraceService'))!.body, traces);
+
+    // OTLP/JSON cannot travel over gRPC undecoded: dropped, and the drop is counted in health and /metrics.
+    const [drain] = (await s.api('GET', `/apps/${app}/telemetry-drains`)).body as Array<{ id: string }>;
+    const j = await fetch(`${s.url}/v1/metrics`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: '{"resourceMetrics":[]}' });
+    assert.equal(j.status, 200);
+    assert.ok(await waitUntil(async () => (await s.api('GET', `/telemetry-drains/${drain.id}`)).body.health.dropped_requests === 1, 10_000));
+    const metrics = (await s.api('GET', '/metrics')).body as string;
+    assert.match(metrics, new RegExp(`sluice_drain_dropped_signal_requests_total\\{drain="${drain.id}",kind="otlp"\\} 1`));
+    assert.equal(rx.calls.filter((c) => c.method.includes('MetricsService')).length, 0);
+
+    const probe = await s.api('POST', `/telemetry-drains/${drain.id}/actions/test`);
+    assert.equal(probe.status, 200);
+    assert.equal(probe.body.ok, true, JSON.stringify(probe.body));
+    assert.ok(rx.records().some((r) => r.body?.startsWith('Test message from Sluice')));
   } finally {
     await rx.close();
   }

@@ -129,3 +129,26 @@ test('OTLP/JSON with partial success in JSON; traces and metrics accepted with n
     assert.equal(await t.text(), '{}');
   }
 });
+
+test('over the app\'s rate limit: 429 with Retry-After, nothing of the request stored', { timeout: 60_000 }, async () => {
+  const limited = await startSluice({ args: ['--rate-limit', '10'] });
+  try {
+    const tok = await limited.createAppWithToken('otelrate');
+    const send = (n: number, tag: string) =>
+      fetch(`${limited.url}/v1/logs`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${tok}` },
+        body: encode(Array.from({ length: n }, (_, i) => `${tag} ${i}`)),
+      });
+    const over = await send(20, 'over');
+    assert.equal(over.status, 429);
+    assert.match(over.headers.get('retry-after') ?? '', /^\d+$/);
+    const ok = await send(5, 'fits');
+    assert.equal(ok.status, 200);
+    const lines = await limited.waitForLogs('otelrate', (l) => l.some((x) => x.includes('fits 4')));
+    assert.equal(lines.filter((l) => l.includes('over ')).length, 0);
+    assert.equal(lines.filter((l) => l.includes('fits ')).length, 5);
+  } finally {
+    await limited.stop();
+  }
+});

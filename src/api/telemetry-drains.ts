@@ -74,7 +74,12 @@ function drainOf(ctx: Ctx): { app: AppRecord; drain: DrainRecord } {
   return { app, drain: d };
 }
 
-const withHealth = (ctx: Ctx, d: DrainRecord, app: AppRecord) => ({ ...telemetryDrainView(d, app), health: ctx.deps.drains?.manager.health(d.id) ?? null });
+/** The view plus the drain's health; `dropped_requests` counts passed-through traces/metrics requests lost. */
+function withHealth(ctx: Ctx, d: DrainRecord, app: AppRecord) {
+  const m = ctx.deps.drains?.manager;
+  const health = m?.health(d.id);
+  return { ...telemetryDrainView(d, app), health: health ? { ...health, dropped_requests: m?.signalsDropped(d.id) ?? 0 } : null };
+}
 
 export const telemetryDrainRoutes: RouteModule = (r) => {
   r.on('POST', '/telemetry-drains', async (ctx) => {
@@ -136,6 +141,13 @@ export const telemetryDrainRoutes: RouteModule = (r) => {
     await ctx.deps.store.deleteDrain(drain.id);
     audit(ctx, app.id, `Removed telemetry drain ${redactUrl(drain.url)}`);
     sendJson(ctx.res, 200, telemetryDrainView(drain, app));
+  });
+
+  r.on('POST', '/telemetry-drains/:id/actions/test', async (ctx) => {
+    const { drain } = drainOf(ctx);
+    const result = await service(ctx).manager.test(drain.id);
+    if (!result) throw new SluiceError('unavailable', 'The drain is starting; try again in a moment.');
+    sendJson(ctx.res, 200, { drain: { id: drain.id, endpoint: redactUrl(drain.url) }, ...result });
   });
 
   // Sluice has no spaces: the CLI's --space forms get a clear answer instead of a crash.

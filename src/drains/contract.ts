@@ -100,6 +100,8 @@ export interface Drain {
   test(): Promise<DrainTestResult>;
   /** Telemetry drains only: a traces or metrics request to pass through untouched. */
   pushSignal?(payload: SignalPayload): void;
+  /** Telemetry drains only: passed-through requests lost (queue full, refused, out of retries). */
+  readonly signalsDropped?: number;
   close(deadline: number): Promise<void>;
   destroy(): void;
 }

@@ -168,6 +168,11 @@ export class DrainManager implements Subscriber {
     return e ? e.health.snapshot(e.buffer, e.drain?.inFlight() ?? 0) : undefined;
   }
 
+  /** Passed-through traces/metrics requests a telemetry drain lost (undefined for other drains). */
+  signalsDropped(id: string): number | undefined {
+    return this.entries.get(id)?.drain?.signalsDropped;
+  }
+
   async test(id: string): Promise<DrainTestResult | undefined> {
     const e = this.entries.get(id);
     if (!e) return undefined;
@@ -197,6 +202,14 @@ export class DrainManager implements Subscriber {
       });
     m.counterFrom('sluice_drain_delivered_messages_total', 'Messages a drain delivered since start (2xx, or written to the socket).', series((_e, h) => h.delivered));
     m.counterFrom('sluice_drain_dropped_messages_total', 'Messages a drain lost since start (buffer overflow, refused, out of retries).', series((_e, h) => h.dropped));
+    m.counterFrom(
+      'sluice_drain_dropped_signal_requests_total',
+      'Traces and metrics requests a telemetry drain lost since start (queue full, refused, out of retries).',
+      () =>
+        [...this.entries.values()]
+          .filter((e) => e.drain?.signalsDropped !== undefined)
+          .map((e): [Record<string, string>, number] => [{ drain: e.record.id, kind: e.kind ?? 'unknown' }, e.drain!.signalsDropped!]),
+    );
     m.gauge('sluice_drain_queued_messages', 'Messages waiting in a drain buffer or in flight.', series((_e, h) => h.queued));
     m.gauge('sluice_drain_consecutive_failures', 'Failed attempts since the last success.', series((_e, h) => h.consecutive_failures));
     m.gauge('sluice_drain_up', '1 when the drain is delivering, 0 when retrying or failing.', series((_e, h) => (h.state === 'delivering' ? 1 : 0)));
