@@ -27,6 +27,7 @@ import type { DrainOptions } from './drains/contract.js';
 import { DrainManager } from './drains/manager.js';
 import { partnerRoutes } from './api/partner.js';
 import type { ClusterParts } from './cluster/node.js';
+import { clusterMetrics, engineHealth } from './cluster/health.js';
 import type { History } from './history/contract.js';
 import { SqliteHistory } from './history/sqlite-history.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
@@ -52,8 +53,13 @@ export interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   dataDir: string;
-  /** Cluster mode (SPEC §9): configuration, history, tails and sessions shared through this Redis. */
-  redisUrl?: string;
+  /** Cluster mode: NATS JetStream servers, comma-separated (`nats://[user:pass@]host:port,…`). */
+  natsUrl?: string;
+  /** A NATS credentials file, and a CA file for the servers' TLS certificates. */
+  natsCreds?: string;
+  natsCa?: string;
+  /** `replicated`: POST /logs answers 204 only once its lines are in the replicated stream. */
+  ack?: 'receipt' | 'replicated';
   publicUrl?: string;
   /** The admin key from SLUICE_API_KEY; when absent one is generated on first start. */
   apiKey?: string;
@@ -97,16 +103,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const logger = opts.logger ?? silentLogger();
   // Internal errors (never client mistakes) as one error line each.
   const log = (m: string): void => logger.error(m);
-  const parts: Parts = opts.redisUrl
-    ? // Loaded only in cluster mode: the embedded node never loads the Redis client.
-      await (await import('./cluster/node.js')).clusterParts(opts.redisUrl, log)
+  const parts: Parts = opts.natsUrl
+    ? // Loaded only in cluster mode: the embedded node never loads the NATS client.
+      await clusterNode(opts.natsUrl, opts, logger)
     : embeddedParts(opts.dataDir, log);
   const { store, history, hub, sessions, cluster, db } = parts;
   const router = new Router(store, { linesPerSecond: opts.rateLimit ?? 0 });
   router.subscribe(history);
   router.subscribe(hub);
-  // Lines routed here also go to tails on other nodes (only for apps someone tails there).
-  if (cluster) router.subscribe(cluster.bus);
   const metrics = new Metrics();
   // L14 and other lines about a drain go to the app's history and tails, not to its drains.
   const drains = new DrainManager(store, {
@@ -116,7 +120,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     appLog: (appId, line) => {
       history.deliver(appId, line);
       hub.deliver(appId, line);
-      cluster?.bus.deliver(appId, line);
     },
     metrics,
   }).start();
@@ -127,12 +130,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   metrics.counterFrom('sluice_lines_routed_total', 'Lines routed since start.', () => router.routed);
   metrics.counterFrom('sluice_syslog_lines_rate_limited_total', 'Syslog lines dropped by the per-app rate limit since start.', () => router.rateLimited);
   metrics.counterFrom('sluice_syslog_lines_unknown_token_total', 'Syslog lines dropped for an unknown token since start.', () => router.unknownToken);
-  if (cluster) {
-    const { bus, history: h } = cluster;
-    metrics.counterFrom('sluice_cluster_history_dropped_total', 'Lines that never reached Redis history (queue full while Redis was unreachable).', () => h.dropped);
-    metrics.counterFrom('sluice_cluster_tail_lines_published_total', 'Lines published to tails on other nodes.', () => bus.published);
-    metrics.counterFrom('sluice_cluster_tail_lines_received_total', "Lines received from other nodes for this node's tails.", () => bus.received);
-  }
+  if (cluster) clusterMetrics(metrics, cluster);
 
   const generatedApiKey = await ensureAdminKey(store, opts.apiKey);
   const auth = new Auth(store, opts.apiKey);
@@ -148,6 +146,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     metrics,
     config: { publicUrl: '', version: VERSION },
     drains: { manager: drains, denyPrivate: opts.denyPrivateDrains === true, maxPerApp: opts.maxDrainsPerApp ?? 10 },
+    engine: cluster ? () => engineHealth(cluster) : undefined,
   };
   const addons = new Provisioner(store, {
     publicUrl: () => deps.config.publicUrl,
@@ -165,7 +164,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, telemetryDrainRoutes, addonServiceRoutes, addonRoutes, addonAttachmentRoutes, partnerRoutes, accountRoutes, consoleRoutes()], (err) =>
     log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
-  const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes });
+  const acknowledged = cluster && opts.ack === 'replicated' ? () => cluster.history.settled() : undefined;
+  const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes, acknowledged });
   const otlp = otlpHttpHandler(router, events, {
     maxBodyBytes: opts.maxBodyBytes,
     maxMessageBytes: opts.maxMessageBytes,
@@ -233,13 +233,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       udp.close();
       // Then drains get up to 10 s to deliver what their buffers hold (SPEC §8).
       await drains.stop(10_000);
-      await cluster?.bus.close();
+      cluster?.hub.close();
       sessions.close();
       router.limiter.close();
       await history.close();
       await store.close();
       db?.close();
-      await cluster?.redis.close();
+      await cluster?.link.close();
     })());
 
   return { httpPort, syslogPort, syslogTlsPort, routerPort, generatedApiKey, stop };
@@ -260,7 +260,14 @@ interface Parts {
   hub: TailHub;
   sessions: SessionRegistry;
   db?: Db;
-  cluster?: ClusterParts['cluster'];
+  cluster?: ClusterParts;
+}
+
+/** Cluster mode: configuration, history, tails and sessions on NATS JetStream. */
+async function clusterNode(url: string, opts: ServeOptions, logger: Logger): Promise<Parts> {
+  const { clusterParts } = await import('./cluster/node.js');
+  const cluster = await clusterParts({ url, credsFile: opts.natsCreds, caFile: opts.natsCa, dataDir: opts.dataDir, logger });
+  return { store: cluster.store, history: cluster.history, hub: cluster.hub, sessions: cluster.sessions, cluster };
 }
 
 /** The embedded default: configuration and history in SQLite under the data directory. */

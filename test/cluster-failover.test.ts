@@ -1,13 +1,11 @@
-// Cluster mode when nodes die (SPEC §9: "killing a node loses only what it held in memory; the
-// others go on"), a restarted node catching up, the shared 1,500-line history, and a node that
-// cannot reach Redis at start.
+// Cluster mode when things die: a node killed and restarted, the engine paused, the engine wiped,
+// a node that cannot reach the engine at start; and the shared, exactly-capped, ordered history.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { Redis } from 'ioredis';
 import { childEnv, sluiceMain } from './helpers/sluice.js';
-import { frame, readAll, sessionUrl, startCluster, within } from './cluster-support.js';
-import { startRedis } from './cluster-redis.js';
+import { frame, openTail, readAll, sessionUrl, startCluster, within } from './cluster-support.js';
+import { startNats } from './cluster-nats.js';
 
 test('kill -9 one node: the others keep serving with history intact; restarted, it catches up', async (t) => {
   const c = await startCluster(t, 3);
@@ -18,20 +16,19 @@ test('kill -9 one node: the others keep serving with history intact; restarted, 
   assert.ok(await within(1_000, async () => (await b.postLogs(token, [frame(token, 'web.1', 'before the crash')])).status === 204));
   const seen = async (node: typeof a, needle: string): Promise<boolean> =>
     within(2_000, async () => (await readAll(await sessionUrl(node, node, 'sturdy', { lines: 1500 }))).some((l) => l.endsWith(needle)));
-  assert.ok(await seen(cc, 'before the crash'), 'B flushed its history to Redis');
+  assert.ok(await seen(cc, 'before the crash'), 'B flushed its history to the stream');
 
   await b.kill9();
   assert.equal((await a.postLogs(token, [frame(token, 'web.2', 'after the crash')])).status, 204);
   assert.ok(await seen(cc, 'after the crash'));
   assert.ok(await seen(a, 'before the crash'), 'history written by the dead node is still there');
-  // Configuration changes go on without B…
   const later = await cc.createAppWithToken('later');
   const tokens = (await a.api('GET', '/apps/sturdy/log-tokens')).body as { id: string; token: string }[];
   const tokenId = tokens.find((x) => x.token === token)?.id;
   assert.equal((await a.api('DELETE', `/apps/sturdy/log-tokens/${tokenId}`)).status, 200);
 
-  // …and a new B picks them up when it starts: it loads everything from Redis.
-  const b2 = await c.add();
+  // Restarted on its data dir it rejoins the same cluster and loads everything from the engine.
+  const b2 = await c.add({ dataDir: b.dataDir });
   c.nodes.push(b2);
   assert.equal((await b2.postLogs(later, [frame(later, 'web.1', 'to the new B')])).status, 204);
   assert.equal((await b2.postLogs(token, [frame(token, 'web.1', 'deleted token')])).status, 401);
@@ -40,77 +37,114 @@ test('kill -9 one node: the others keep serving with history intact; restarted, 
   );
 });
 
-test('history keeps exactly the newest 1,500 lines of an app, whichever nodes received them', async (t) => {
-  const c = await startCluster(t, 3);
+test('1,600 lines sent round-robin through 3 nodes, one per request: the history is exactly the newest 1,500 in send order, and a tail on A sees them all', async (t) => {
+  const c = await startCluster(t, 3, ['--ack', 'replicated']);
   if (!c) return;
   t.after(() => c.stop());
   const [a, b, cc] = c.nodes;
   const token = await a.createAppWithToken('capped');
-  await within(1_000, async () => (await cc.postLogs(token, [])).status !== 401);
-  const batch = (prefix: string, from: number, n: number): string[] =>
-    Array.from({ length: n }, (_, i) => frame(token, 'web.1', `${prefix}${from + i}`));
-  for (let i = 0; i < 1000; i += 250) assert.equal((await a.postLogs(token, batch('a', i, 250))).status, 204);
-  const tail = async (node: typeof a, n: number): Promise<string[]> => readAll(await sessionUrl(node, node, 'capped', { lines: n }));
-  assert.ok(await within(2_000, async () => (await tail(b, 1)).some((l) => l.endsWith(' a999'))));
-  for (let i = 0; i < 1000; i += 250) assert.equal((await cc.postLogs(token, batch('c', i, 250))).status, 204);
-  let lines: string[] = [];
-  assert.ok(await within(2_000, async () => (lines = await tail(b, 1500)).at(-1)?.endsWith(' c999') === true));
-  const msgs = lines.map((l) => l.slice(l.lastIndexOf(' ') + 1));
-  // The audit lines of the app's creation are older than all of these.
-  assert.equal(msgs.length, 1500);
-  assert.deepEqual(msgs, [...Array.from({ length: 500 }, (_, i) => `a${500 + i}`), ...Array.from({ length: 1000 }, (_, i) => `c${i}`)]);
-  const id = (await a.api('GET', '/apps/capped')).body.id as string;
-  const r = new Redis(c.redis.url);
-  t.after(() => r.disconnect());
-  assert.equal(await r.llen(`sluice:history:${id}`), 1500);
+  await within(1_000, async () => (await b.postLogs(token, [])).status !== 401 && (await cc.postLogs(token, [])).status !== 401);
+  const tail = await openTail(await sessionUrl(b, a, 'capped', { tail: true, lines: 0 }));
+  t.after(() => tail.close());
+  const nodes = [a, b, cc];
+  for (let i = 0; i < 1600; i++) {
+    const r = await nodes[i % 3].postLogs(token, [frame(token, 'web.1', `n${i}`)]);
+    assert.equal(r.status, 204);
+  }
+  const want = Array.from({ length: 1500 }, (_, i) => `n${100 + i}`);
+  for (const n of nodes) {
+    const lines = await readAll(await sessionUrl(n, n, 'capped', { lines: 1500 }));
+    assert.deepEqual(lines.map((l) => l.slice(l.lastIndexOf(' ') + 1)), want, `history read on ${n.url}`);
+  }
+  assert.ok(await tail.waitFor('app[web.1]: n1599'), 'the tail got the last line');
+  const tailed = tail.text().split('\n').filter((l) => l.includes('app[web.1]: n')).map((l) => l.slice(l.lastIndexOf(' ') + 1));
+  for (const i of [1, 2, 4, 5, 1597, 1598]) assert.ok(tailed.includes(`n${i}`), `the tail on A saw n${i}, sent to ${i % 3 === 1 ? 'B' : 'C'}`);
+  assert.equal(new Set(tailed).size, 1600, 'every line once');
+  assert.equal(tailed.length, 1600);
 });
 
-test('a node that cannot reach Redis refuses to start, saying why, without the password', async (t) => {
-  const redis = await startRedis(t);
-  if (!redis) return;
-  const port = redis.port;
-  await redis.stop(); // nothing listens there now
-  const p = spawn(process.execPath, [sluiceMain, 'serve', '--http-port', '0', '--syslog-port', '0', '--redis-url', `redis://:hunter2@127.0.0.1:${port}`], {
+test('a node that cannot reach NATS refuses to start, saying why, without the password', async (t) => {
+  const nats = await startNats(t, 1);
+  if (!nats) return;
+  const port = nats.servers[0].port;
+  await nats.stop(); // nothing listens there now
+  const p = spawn(process.execPath, [sluiceMain, 'serve', '--http-port', '0', '--syslog-port', '0', '--nats-url', `nats://sluice:hunter2@127.0.0.1:${port}`], {
     env: childEnv({ SLUICE_API_KEY: 'sk_test_unreachable' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
   p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  p.stdout.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => {
       p.kill('SIGKILL');
       resolve(null);
-    }, 15_000);
+    }, 20_000);
     p.once('exit', (c) => {
       clearTimeout(timer);
       resolve(c);
     });
   });
   assert.equal(code, 1, err);
-  assert.match(err, /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1/);
+  assert.match(err, /cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+/);
   assert.ok(!err.includes('hunter2'));
 });
 
-test('Redis going away never takes a node down: input goes on, and it reconnects', async (t) => {
+test('NATS paused (SIGSTOP) for 10 s: API writes answer 503 at once, input is accepted, /healthz degraded; then it recovers', async (t) => {
+  const c = await startCluster(t, 2);
+  if (!c) return;
+  t.after(async () => {
+    for (const s of c.nats.servers) s.resume();
+    await c.stop();
+  });
+  const [a, b] = c.nodes;
+  const token = await a.createAppWithToken('paused');
+  assert.ok(await within(1_000, async () => (await b.postLogs(token, [frame(token, 'web.1', 'before')])).status === 204));
+  for (const s of c.nats.servers) s.pause();
+  const started = Date.now();
+  const made = await a.api('POST', '/apps', { name: 'not-now' });
+  const took = Date.now() - started;
+  assert.equal(made.status, 503, JSON.stringify(made.body));
+  assert.equal(made.body.id, 'unavailable');
+  assert.match(made.body.message, /cluster engine/);
+  assert.ok(took < 5_000, `the write was refused at once (${took} ms), not after a hang`);
+  // Known down now: the next write is refused without waiting for a timeout.
+  const again = await b.api('POST', '/apps', { name: 'not-now' });
+  assert.equal(again.status, 503);
+  for (const n of [a, b]) assert.equal((await n.postLogs(token, [frame(token, 'web.1', 'during the pause')])).status, 204);
+  assert.ok(await within(3_000, async () => (await a.api('GET', '/healthz')).body.status === 'degraded'));
+  const h = (await a.api('GET', '/healthz')).body;
+  assert.equal(h.engine.state, 'unreachable');
+  const metrics = String((await a.api('GET', '/metrics')).body);
+  assert.match(metrics, /sluice_engine_up 0/);
+  await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - started))));
+  for (const s of c.nats.servers) s.resume();
+  // JetStream finds its leaders again (a few seconds), then the nodes follow it by themselves.
+  assert.ok(await within(20_000, async () => (await a.api('POST', '/apps', { name: 'back-again' })).status === 201), 'writes work again');
+  assert.ok(await within(2_000, async () => (await b.api('GET', '/apps/back-again')).status === 200));
+  assert.ok(await within(5_000, async () => (await b.api('GET', '/healthz')).body.status === 'ok'));
+  const lines = await readAll(await sessionUrl(a, b, 'paused', { lines: 100 }));
+  assert.ok(lines.some((l) => l.endsWith('during the pause')), 'input accepted during the pause reached the history');
+});
+
+test('all NATS servers wiped and restarted empty: no node drops its apps; they refuse the empty engine and say so', async (t) => {
   const c = await startCluster(t, 2);
   if (!c) return;
   t.after(() => c.stop());
   const [a, b] = c.nodes;
-  const token = await a.createAppWithToken('outage');
-  assert.ok(await within(1_000, async () => (await b.postLogs(token, [frame(token, 'web.1', 'x')])).status === 204));
-  const tail = await sessionUrl(a, a, 'outage', { tail: true, lines: 1 });
-  const res = await fetch(tail);
-  assert.equal(res.status, 200);
-  await c.redis.kill();
-  // Tokens are read from memory: input is still accepted while history waits (bounded).
-  for (const n of [a, b]) assert.equal((await n.postLogs(token, [frame(token, 'web.1', 'during the outage')])).status, 204);
-  const made = await a.api('POST', '/apps', { name: 'not-now' });
-  assert.equal(made.status, 500, 'a change that cannot be stored is refused, not pretended');
-  await res.body?.cancel();
-  await c.redis.start();
-  // The restarted test Redis is empty (no persistence): the nodes follow it, and work again.
-  assert.ok(await within(5_000, async () => (await a.api('POST', '/apps', { name: 'back-again' })).status === 201));
-  assert.ok(await within(1_000, async () => (await b.api('GET', '/apps/back-again')).status === 200));
-  assert.equal(a.proc.exitCode, null);
-  assert.equal(b.proc.exitCode, null);
+  const token = await a.createAppWithToken('precious');
+  assert.ok(await within(1_000, async () => (await b.api('GET', '/apps/precious')).status === 200));
+  await c.nats.wipe();
+  assert.ok(await within(15_000, async () => (await a.api('GET', '/healthz')).body.engine?.state === 'empty'), JSON.stringify((await a.api('GET', '/healthz')).body));
+  assert.ok(await within(5_000, async () => (await b.api('GET', '/healthz')).body.status === 'degraded'));
+  for (const n of [a, b]) {
+    assert.equal((await n.api('GET', '/apps/precious')).status, 200, 'the app is still served');
+    assert.equal((await n.postLogs(token, [frame(token, 'web.1', 'still accepted')])).status, 204, 'its token still works');
+    const w = await n.api('POST', '/apps', { name: 'on-empty' });
+    assert.equal(w.status, 503, 'nothing is written into an engine this node refuses');
+  }
+  assert.match(a.output(), /REFUSING the cluster engine/);
+  // Nothing was written back: the engine is still empty (no identity, no bucket made on it).
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.equal((await a.api('GET', '/apps')).body.length, 1);
 });

@@ -1,5 +1,5 @@
-// Cluster mode (SPEC §9): three real `sluice serve` nodes on one Redis share configuration,
-// history, sessions and live tails; drains run on every node for the lines that node received.
+// Cluster mode: three real `sluice serve` nodes on a 3-server NATS JetStream cluster share
+// configuration, history, sessions and live tails.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { httpReceiver, splitFrames, type HttpReceiver } from './drains-support.js';
@@ -16,14 +16,14 @@ describe('cluster of three nodes', () => {
   });
 
   test('an app made on A takes lines on B; a session created on A opens on C and shows them', async (t) => {
-    if (!c) return t.skip('no redis-server');
+    if (!c) return t.skip('no nats-server');
     const [a, b, cc] = c.nodes;
     const token = await a.createAppWithToken('shop');
     assert.ok(
       await within(1_000, async () => (await b.postLogs(token, [frame(token, 'web.1', 'hello from B')])).status === 204),
       'B knows the token within a second',
     );
-    // B writes its history behind (every 50 ms); C reads it from Redis.
+    // B writes its history behind (every 50 ms); C reads it from the stream.
     let lines: string[] = [];
     assert.ok(
       await within(1_000, async () => {
@@ -38,7 +38,7 @@ describe('cluster of three nodes', () => {
   });
 
   test('a tail on A sees lines posted to B and syslog sent to C, with its filter', async (t) => {
-    if (!c) return t.skip('no redis-server');
+    if (!c) return t.skip('no nats-server');
     const [a, b, cc] = c.nodes;
     const token = await b.createAppWithToken('tails');
     await within(1_000, async () => (await a.api('GET', '/apps/tails')).status === 200 && (await cc.api('GET', '/apps/tails')).status === 200);
@@ -55,7 +55,7 @@ describe('cluster of three nodes', () => {
   });
 
   test('a drain added through A gets lines posted to B; removing it on C stops it everywhere', async (t) => {
-    if (!c) return t.skip('no redis-server');
+    if (!c) return t.skip('no nats-server');
     const [a, b, cc] = c.nodes;
     let rx: HttpReceiver | undefined = await httpReceiver();
     t.after(() => rx?.close());

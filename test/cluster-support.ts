@@ -1,32 +1,35 @@
-// Shared by the cluster tests: nodes on one Redis, sessions opened on another node, live tails.
+// Shared by the cluster tests: nodes on one 3-server NATS cluster, sessions opened on another node, live tails.
 import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { startSluice, makeFrame, rfc5424, type Sluice } from './helpers/sluice.js';
-import { startRedis, type TestRedis } from './cluster-redis.js';
+import { startNats, type TestNats } from './cluster-nats.js';
 
 export interface Cluster {
-  redis: TestRedis;
+  nats: TestNats;
   apiKey: string;
   nodes: Sluice[];
-  /** Starts one more node on the same Redis (also how a killed node is restarted). */
-  add(): Promise<Sluice>;
+  /** Starts one more node on the same engine (also how a killed node is restarted, with its data dir). */
+  add(opts?: { dataDir?: string }): Promise<Sluice>;
   stop(): Promise<void>;
 }
 
-export async function startCluster(t: TestContext, n: number): Promise<Cluster | undefined> {
-  const redis = await startRedis(t);
-  if (!redis) return undefined;
+/** `n` Sluice nodes on a fresh 3-server NATS cluster; `args` go to every node. */
+export async function startCluster(t: TestContext, n: number, args: string[] = []): Promise<Cluster | undefined> {
+  const nats = await startNats(t);
+  if (!nats) return undefined;
   const apiKey = `sk_test_${randomUUID().replace(/-/g, '')}`;
-  const add = (): Promise<Sluice> => startSluice({ apiKey, args: ['--redis-url', redis.url] });
-  const nodes = await Promise.all(Array.from({ length: n }, add));
+  const add = (o: { dataDir?: string } = {}): Promise<Sluice> => startSluice({ apiKey, dataDir: o.dataDir, args: ['--nats-url', nats.url, ...args] });
+  // The first node forms the cluster; the others join it.
+  const nodes = [await add()];
+  nodes.push(...(await Promise.all(Array.from({ length: n - 1 }, () => add()))));
   return {
-    redis,
+    nats,
     apiKey,
     nodes,
     add,
     stop: async () => {
       await Promise.all(nodes.map((s) => s.stop()));
-      await redis.stop();
+      await nats.stop();
     },
   };
 }

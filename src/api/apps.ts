@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { SluiceError } from '../core/errors.js';
 import { APP_NAME, newId, newLogToken } from '../core/ids.js';
+import { nameTaken } from '../store/rules.js';
 import { mayUseApp } from './auth.js';
 import type { Ctx, RouteModule } from './context.js';
 import type { AppRecord } from '../store/records.js';
@@ -34,7 +35,7 @@ export const appRoutes: RouteModule = (r) => {
     if (req.region && req.region !== 'us') throw new SluiceError('invalid_params', `region: Sluice has one region, "us"; ${req.region} is not one.`);
     const { name = `app-${newId().slice(0, 8)}` } = req;
     const { store } = ctx.deps;
-    if (store.getApp(name)) throw new SluiceError('conflict', `Name ${name} is already taken.`);
+    if (store.getApp(name)) throw nameTaken(name);
     const now = new Date().toISOString();
     const app = { id: newId(), name, created_at: now, updated_at: now };
     await store.putApp(app);

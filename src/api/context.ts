@@ -37,6 +37,8 @@ export interface ApiDeps {
     /** Resolve host names to check their addresses (default true). */
     resolve?: boolean;
   };
+  /** Cluster mode: the engine's health, which `/healthz` reports (degraded when it is not ok). */
+  engine?: () => { status: 'ok' | 'degraded'; engine: unknown };
   /** Runs before an app is deleted (add-ons are deprovisioned, drains stopped). */
   beforeAppDelete?: (appId: string) => Promise<void>;
 }

@@ -1,6 +1,7 @@
 // `/apps/{app}/domains`: the hostnames whose router (load balancer) lines belong to an app.
 import { z } from 'zod';
 import { SluiceError } from '../core/errors.js';
+import { domainInUse } from '../store/rules.js';
 import { audit } from './audit.js';
 import type { RouteModule } from './context.js';
 import { sendJson } from './http-util.js';
@@ -23,7 +24,7 @@ export const domainRoutes: RouteModule = (r) => {
   r.on('POST', '/apps/:app/domains', async (ctx) => {
     const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
     const { hostname } = await body(ctx, CreateDomain);
-    if (ctx.deps.store.domainOwner(hostname)) throw new SluiceError('conflict', `${hostname} is already in use.`);
+    if (ctx.deps.store.domainOwner(hostname)) throw domainInUse(hostname);
     const d = { app_id: app.id, hostname, created_at: new Date().toISOString() };
     await ctx.deps.store.putDomain(d);
     audit(ctx, app.id, `Domain ${hostname} added`);

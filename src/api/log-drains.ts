@@ -4,6 +4,7 @@ import { SluiceError } from '../core/errors.js';
 import { newDrainToken, newId } from '../core/ids.js';
 import { validateDrainUrl } from '../drains/url.js';
 import type { AppRecord, DrainRecord } from '../store/records.js';
+import { drainExists, drainLimit, normalDrainUrl } from '../store/rules.js';
 import { audit } from './audit.js';
 import type { Ctx, RouteModule } from './context.js';
 import { redactUrl } from '../core/redact.js';
@@ -19,14 +20,7 @@ function service(ctx: Ctx) {
   return d;
 }
 
-/** `new URL(…).href` when it parses, so `https://x.com` and `https://x.com/` are one drain. */
-function normal(url: string): string {
-  try {
-    return new URL(url).href;
-  } catch {
-    return url;
-  }
-}
+const normal = normalDrainUrl;
 
 /** The `{drain}` path segment (already URL-decoded) names a drain by id, url or token. */
 export function findDrain(drains: DrainRecord[], key: string): DrainRecord | undefined {
@@ -61,18 +55,13 @@ export const logDrainRoutes: RouteModule = (r) => {
     if (!check.ok) throw new SluiceError('invalid_params', `Invalid drain URL: ${check.reason}.`);
     const { store } = ctx.deps;
     const existing = store.listDrains(app.id);
-    if (existing.some((d) => !d.telemetry && normal(d.url) === normal(url))) {
-      throw new SluiceError('conflict', `Already exists: ${app.name} already drains to ${redactUrl(url)}.`);
-    }
-    if (existing.length >= svc.maxPerApp) {
-      throw new SluiceError(
-        'invalid_params',
-        `You have already added the maximum number of drains allowed (${svc.maxPerApp}) to ${app.name}.`,
-      );
-    }
+    // Checked here for a quick answer, and again by the store in the write itself (another node
+    // may be adding the same drain at this moment).
+    if (existing.some((d) => normal(d.url) === normal(url))) throw drainExists(app.name, url);
+    if (existing.length >= svc.maxPerApp) throw drainLimit(svc.maxPerApp, app.name);
     const now = new Date().toISOString();
     const drain: DrainRecord = { id: newId(), app_id: app.id, token: newDrainToken(), url, addon_id: null, created_at: now, updated_at: now };
-    await store.putDrain(drain);
+    await store.putDrain(drain, { maxPerApp: svc.maxPerApp });
     audit(ctx, app.id, `Added drain ${redactUrl(url)} (${drain.token})`);
     sendJson(ctx.res, 201, drainView(drain, store));
   });

@@ -47,6 +47,12 @@ async function checkEndpoint(ctx: Ctx, endpoint: string): Promise<void> {
   if (!check.ok) throw new SluiceError('invalid_params', `Invalid telemetry drain endpoint: ${check.reason}.`);
 }
 
+/**
+ * A telemetry drain's record `url`: the exporter type in front of the endpoint, so the store's
+ * one-URL-per-app rule means "one drain per type and endpoint" and never collides with a log drain.
+ */
+const recordUrl = (t: TelemetryConfig): string => `${t.type}:${t.endpoint}`;
+
 /** The Heroku `telemetry-drain` object; headers (secrets) only reach callers who may manage the app. */
 export function telemetryDrainView(d: DrainRecord, app: AppRecord | undefined) {
   const t = d.telemetry!;
@@ -103,8 +109,9 @@ export const telemetryDrainRoutes: RouteModule = (r) => {
       headers: req.exporter.headers,
       signals: [...new Set(req.signals)],
     };
-    const drain: DrainRecord = { id: newId(), app_id: app.id, token: newDrainToken(), url: telemetry.endpoint, addon_id: null, telemetry, created_at: now, updated_at: now };
-    await store.putDrain(drain);
+    const drain: DrainRecord = { id: newId(), app_id: app.id, token: newDrainToken(), url: recordUrl(telemetry), addon_id: null, telemetry, created_at: now, updated_at: now };
+    // The store enforces the per-app limit and uniqueness again in the write (another node may be adding now).
+    await store.putDrain(drain, { maxPerApp: svc.maxPerApp });
     audit(ctx, app.id, `Added telemetry drain ${redactUrl(telemetry.endpoint)} (${telemetry.signals.join(', ')})`);
     sendJson(ctx.res, 201, telemetryDrainView(drain, app));
   });
@@ -130,7 +137,7 @@ export const telemetryDrainRoutes: RouteModule = (r) => {
       signals: req.signals ? [...new Set(req.signals)] : cur.signals,
     };
     if (next.endpoint !== cur.endpoint) await checkEndpoint(ctx, next.endpoint);
-    const updated: DrainRecord = { ...drain, url: next.endpoint, telemetry: next, updated_at: new Date().toISOString() };
+    const updated: DrainRecord = { ...drain, url: recordUrl(next), telemetry: next, updated_at: new Date().toISOString() };
     await ctx.deps.store.putDrain(updated);
     audit(ctx, app.id, `Updated telemetry drain ${redactUrl(next.endpoint)} (${next.signals.join(', ')})`);
     sendJson(ctx.res, 200, telemetryDrainView(updated, app));
@@ -139,7 +146,7 @@ export const telemetryDrainRoutes: RouteModule = (r) => {
   r.on('DELETE', '/telemetry-drains/:id', async (ctx) => {
     const { app, drain } = drainOf(ctx);
     await ctx.deps.store.deleteDrain(drain.id);
-    audit(ctx, app.id, `Removed telemetry drain ${redactUrl(drain.url)}`);
+    audit(ctx, app.id, `Removed telemetry drain ${redactUrl(drain.telemetry!.endpoint)}`);
     sendJson(ctx.res, 200, telemetryDrainView(drain, app));
   });
 
@@ -147,7 +154,7 @@ export const telemetryDrainRoutes: RouteModule = (r) => {
     const { drain } = drainOf(ctx);
     const result = await service(ctx).manager.test(drain.id);
     if (!result) throw new SluiceError('unavailable', 'The drain is starting; try again in a moment.');
-    sendJson(ctx.res, 200, { drain: { id: drain.id, endpoint: redactUrl(drain.url) }, ...result });
+    sendJson(ctx.res, 200, { drain: { id: drain.id, endpoint: redactUrl(drain.telemetry!.endpoint) }, ...result });
   });
 
   // Sluice has no spaces: the CLI's --space forms get a clear answer instead of a crash.

@@ -11,7 +11,7 @@ const int = (name: string) => (v: string): number => {
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run a Sluice node (embedded SQLite store by default; with --redis-url, one node of a cluster)')
+    .description('run a Sluice node (embedded SQLite store by default; with --nats-url, one node of a cluster)')
     .addOption(new Option('--host <address>', 'address to listen on').env('SLUICE_HOST').default('0.0.0.0'))
     .addOption(new Option('--http-port <port>', 'API, POST /logs, sessions, /healthz, /metrics; 0 picks a free port').env('SLUICE_HTTP_PORT').default(8601).argParser(int('--http-port')))
     .addOption(new Option('--syslog-port <port>', 'syslog input, TCP and UDP').env('SLUICE_SYSLOG_PORT').default(6001).argParser(int('--syslog-port')))
@@ -21,7 +21,10 @@ export function serveCommand(): Command {
     .addOption(new Option('--tls-cert <file>', 'PEM certificate for syslog TLS input').env('SLUICE_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key for syslog TLS input').env('SLUICE_TLS_KEY'))
     .addOption(new Option('--data-dir <dir>', 'SQLite database and on-disk buffers').env('SLUICE_DATA_DIR').default('./.sluice'))
-    .addOption(new Option('--redis-url <url>', 'run as one node of a cluster sharing this Redis').env('SLUICE_REDIS_URL'))
+    .addOption(new Option('--nats-url <urls>', 'run as one node of a cluster on these NATS JetStream servers (nats://[user:pass@]host:port, comma-separated; tls:// for TLS)').env('SLUICE_NATS_URL'))
+    .addOption(new Option('--nats-creds <file>', 'NATS credentials file (JWT and nkey seed) for --nats-url').env('SLUICE_NATS_CREDS'))
+    .addOption(new Option('--nats-ca <file>', 'PEM CA file for the NATS servers\' TLS certificates').env('SLUICE_NATS_CA'))
+    .addOption(new Option('--ack <when>', 'cluster mode: when POST /logs answers 204 — on receipt, or once its lines are replicated').env('SLUICE_ACK').choices(['receipt', 'replicated']).default('receipt'))
     .addOption(new Option('--public-url <url>', 'base of URLs handed out (default http://127.0.0.1:<http-port>)').env('SLUICE_PUBLIC_URL'))
     .addOption(new Option('--max-body-bytes <n>', 'largest POST /logs body').env('SLUICE_MAX_BODY_BYTES').default(5 * 1024 * 1024).argParser(int('--max-body-bytes')))
     .addOption(new Option('--addon-timeout-ms <ms>', 'per-attempt timeout of calls to add-on partners').env('SLUICE_ADDON_TIMEOUT_MS').default(25_000).argParser(int('--addon-timeout-ms')))
@@ -44,8 +47,8 @@ When ready it prints one machine-readable line:
   sluice listening http=<port> syslog=<port> [syslog-tls=<port>] [router=<port>]`,
     )
     .action(async (o: Record<string, string | number | undefined>) => {
-      if (o.redisUrl !== undefined && !/^rediss?:\/\//.test(String(o.redisUrl))) {
-        process.stderr.write('sluice: --redis-url must start with redis:// or rediss://.\n');
+      if (o.natsUrl !== undefined && !String(o.natsUrl).split(',').every((u) => /^(nats|tls):\/\/[^,\s]+$/.test(u.trim()))) {
+        process.stderr.write('sluice: --nats-url must be nats:// or tls:// URLs, comma-separated.\n');
         process.exit(2);
       }
       if (o.syslogTlsPort !== undefined && (!o.tlsCert || !o.tlsKey)) {
@@ -71,7 +74,10 @@ When ready it prints one machine-readable line:
         tlsCert: o.tlsCert as string | undefined,
         tlsKey: o.tlsKey as string | undefined,
         dataDir: String(o.dataDir),
-        redisUrl: (o.redisUrl as string | undefined) || undefined,
+        natsUrl: (o.natsUrl as string | undefined) || undefined,
+        natsCreds: o.natsCreds as string | undefined,
+        natsCa: o.natsCa as string | undefined,
+        ack: o.ack === 'replicated' ? 'replicated' : 'receipt',
         publicUrl: o.publicUrl as string | undefined,
         apiKey: process.env.SLUICE_API_KEY || undefined,
         maxBodyBytes: Number(o.maxBodyBytes),

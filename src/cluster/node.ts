@@ -1,53 +1,65 @@
-// Cluster mode's parts of a node (SPEC §9): store, history, tails and sessions backed by Redis.
+// Cluster mode's parts of a node: store, history, tails and sessions on NATS JetStream, behind their contracts.
 import { newId } from '../core/ids.js';
-import { RedisHistory } from '../history/redis-history.js';
-import { RedisStore } from '../store/redis-store.js';
-import { SessionRegistry } from '../tail/sessions.js';
-import { ClusterBus, ClusterTailHub } from './bus.js';
-import { RedisLink } from './redis.js';
-import { RedisSessions } from './redis-sessions.js';
+import { NatsLink, type LinkOptions } from '../engine/nats/link.js';
+import { JetStreamHistory, ensureHistoryStream } from '../history/jetstream-history.js';
+import { JetStreamStore } from '../store/jetstream-store.js';
+import { NatsSessions } from '../tail/nats-sessions.js';
+import { NatsTailHub } from '../tail/nats-tails.js';
+import { SESSION_OPEN_WINDOW_MS, SessionRegistry } from '../tail/sessions.js';
+import type { Logger } from '../telemetry/logger.js';
+import { redactUrl } from '../core/redact.js';
 
 export interface ClusterParts {
-  store: RedisStore;
-  history: RedisHistory;
-  hub: ClusterTailHub;
+  store: JetStreamStore;
+  history: JetStreamHistory;
+  hub: NatsTailHub;
   sessions: SessionRegistry;
-  cluster: { redis: RedisLink; bus: ClusterBus; history: RedisHistory };
+  link: NatsLink;
 }
 
-/** Cluster mode (SPEC §9): everything shared lives in Redis; the data directory is not used. */
-export async function clusterParts(url: string, log: (m: string) => void): Promise<ClusterParts> {
-  const redis = new RedisLink(url, log);
+export interface ClusterOptions extends LinkOptions {
+  dataDir: string;
+  logger: Logger;
+  /** How long a start waits for JetStream to answer (a fresh cluster elects its leaders first). */
+  startTimeoutMs?: number;
+}
+
+/** Connects, finds or forms the cluster, and builds the node's shared parts; rejects with a reason (no secrets). */
+export async function clusterParts(o: ClusterOptions): Promise<ClusterParts> {
+  const where = o.url.split(',').map((u) => redactUrl(u.trim())).join(',');
+  let link: NatsLink;
   try {
-    await redis.connect();
+    link = await NatsLink.open(o);
   } catch (err) {
-    await redis.close();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot reach NATS at ${where}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  try {
-    const node = newId();
-    const store = await RedisStore.open(redis, { node });
-    const history = new RedisHistory(redis.cmd, {
-      onError: (err) => log(`sluice: history write to Redis failed (lines wait, bounded; reads show L15 meanwhile): ${String(err)}`),
-    });
-    const hub = new ClusterTailHub();
-    const bus = await new ClusterBus(redis, hub, { node, onError: (err) => log(`sluice: cluster tail bus: ${String(err)}`) }).start();
-    const sessions = new SessionRegistry(undefined, new RedisSessions(redis.cmd, (appId) => bus.announce(appId)));
-    return { store, history, hub, sessions, cluster: { redis, bus, history } };
-  } catch (err) {
-    await redis.close();
-    throw new Error(`cannot load the cluster's state from Redis at ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`);
+  const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
+  for (;;) {
+    let store: JetStreamStore | undefined;
+    try {
+      const node = newId();
+      store = await JetStreamStore.open({ link, dataDir: o.dataDir, logger: o.logger });
+      link.guard(); // an empty or foreign engine: no streams are made on it
+      await ensureHistoryStream(link);
+      const history = new JetStreamHistory(link, {
+        node,
+        onError: (err) => o.logger.warn({ err: String(err) }, 'history write to the cluster engine failed: lines wait (bounded) and are retried'),
+      });
+      const hub = new NatsTailHub(link, node);
+      const sessions = new SessionRegistry(
+        SESSION_OPEN_WINDOW_MS,
+        await NatsSessions.open(link, SESSION_OPEN_WINDOW_MS, (appId) => hub.prepare(appId)),
+      );
+      return { store, history, hub, sessions, link };
+    } catch (err) {
+      await store?.close();
+      if (link.state === 'empty' || link.state === 'foreign' || Date.now() > deadline) {
+        await link.close();
+        throw new Error(`cannot join the cluster on NATS at ${where}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      link.set('ok');
+      o.logger.info({ err: err instanceof Error ? err.message : String(err) }, 'waiting for NATS JetStream to answer');
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
-
-/** A Redis URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the given URL';
-  }
-}
-

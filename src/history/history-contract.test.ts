@@ -1,14 +1,11 @@
-// Runs the History contract against both implementations.
+// Runs the History contract against the embedded SQLite history (jetstream-history.test.ts runs it on JetStream).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { Redis } from 'ioredis';
-import { startRedis } from '../../test/cluster-redis.js';
 import { openDatabase, type Db } from '../store/sqlite-db.js';
 import type { History } from './contract.js';
 import { historyContract } from './history.case.js';
-import { RedisHistory } from './redis-history.js';
 import { SqliteHistory } from './sqlite-history.js';
 
 const dirs: string[] = [];
@@ -37,29 +34,3 @@ historyContract('sqlite', {
     return h;
   },
 });
-
-const redis = await startRedis(undefined);
-if (redis) {
-  const clients: Redis[] = [];
-  after(async () => {
-    for (const c of clients) c.disconnect();
-    await redis.stop();
-  });
-  const client = (): Redis => {
-    const c = new Redis(redis.url);
-    clients.push(c);
-    return c;
-  };
-  historyContract('redis', {
-    async open() {
-      const c = client();
-      await c.flushall();
-      return new RedisHistory(c);
-    },
-    async reopen(old) {
-      await old.close();
-      // Another connection, as another node or a restarted one would have.
-      return new RedisHistory(client());
-    },
-  });
-}

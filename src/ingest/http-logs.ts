@@ -27,6 +27,11 @@ const CONTENT_TYPES = new Set(['application/logplex-1', 'application/x-logplex-1
 export interface HttpLogsOptions {
   maxBodyBytes: number;
   maxMessageBytes: number;
+  /**
+   * `--ack replicated` in cluster mode: resolves once the lines routed so far are replicated;
+   * the 204 waits for it, and a rejection (engine unavailable) answers 503 so the sender retries.
+   */
+  acknowledged?: () => Promise<void>;
 }
 
 /**
@@ -95,7 +100,9 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
     const frameId = req.headers['logplex-frame-id'];
     if (typeof frameId === 'string' && frameId !== '' && frameIds.has(token.id, frameId)) {
       events.duplicateBatch();
-      res.writeHead(204).end();
+      // A resent batch whose first answer was 503: its lines are queued, acknowledged with them.
+      if (opts.acknowledged) await acknowledge(res, opts.acknowledged);
+      else res.writeHead(204).end();
       return;
     }
 
@@ -123,6 +130,16 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
       router.publish(token.app_id, line);
     }
     events.received('http', lines.length);
-    res.writeHead(204).end();
+    if (opts.acknowledged) await acknowledge(res, opts.acknowledged);
+    else res.writeHead(204).end();
   };
+}
+
+async function acknowledge(res: ServerResponse, acknowledged: () => Promise<void>): Promise<void> {
+  try {
+    await acknowledged();
+    res.writeHead(204).end();
+  } catch {
+    sendText(res, 503, 'Not acknowledged: the lines could not be replicated in time (the cluster engine is unavailable); send them again.', { 'Retry-After': '1' });
+  }
 }

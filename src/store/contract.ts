@@ -8,6 +8,7 @@ import type {
   DrainRecord,
   TokenRecord,
 } from './records.js';
+import type { DrainRules } from './rules.js';
 
 export type ChangeKind = 'app' | 'token' | 'domain' | 'apikey' | 'drain' | 'addon' | 'service';
 
@@ -17,22 +18,31 @@ export type ChangeListener = (kind: ChangeKind, id: string) => void;
 /**
  * Reads are synchronous because the hot path (token → app) must never wait; implementations
  * keep the whole configuration in memory. Writes return promises so that a networked store
- * (Redis, cluster mode) fits the same contract; the embedded SQLite store resolves them at once.
+ * (JetStream, cluster mode) fits the same contract; the embedded SQLite store resolves them at once.
+ *
+ * The store itself enforces the uniqueness rules (app names, token values, domains, and with
+ * `DrainRules` a drain URL per app and the drains-per-app limit): a losing write rejects with
+ * the SluiceError of `rules.ts` (409 conflict, 422 for the limit), so that two cluster nodes
+ * writing at the same moment can never both win. A networked store rejects with
+ * SluiceError('unavailable') (503) when its engine cannot answer in time.
  */
 export interface ConfigStore {
   getApp(idOrName: string): AppRecord | undefined;
   listApps(): AppRecord[];
+  /** Rejects with `nameTaken` when another app has the name. */
   putApp(app: AppRecord): Promise<void>;
   /** Removes the app and everything that belongs to it (tokens, domains, drains). */
   deleteApp(id: string): Promise<void>;
 
   tokenByValue(token: string): TokenRecord | undefined;
   listTokens(appId: string): TokenRecord[];
+  /** Rejects with `tokenTaken` when another token has the value. */
   putToken(token: TokenRecord): Promise<void>;
   deleteToken(id: string): Promise<void>;
 
   listDomains(appId: string): DomainRecord[];
   domainOwner(hostname: string): DomainRecord | undefined;
+  /** Rejects with `domainInUse` when another app owns the hostname. */
   putDomain(domain: DomainRecord): Promise<void>;
   deleteDomain(hostname: string): Promise<void>;
 
@@ -43,7 +53,8 @@ export interface ConfigStore {
 
   getDrain(id: string): DrainRecord | undefined;
   listDrains(appId?: string): DrainRecord[];
-  putDrain(drain: DrainRecord): Promise<void>;
+  /** With `rules` (a user's new drain): rejects with `drainExists` or `drainLimit`. */
+  putDrain(drain: DrainRecord, rules?: DrainRules): Promise<void>;
   deleteDrain(id: string): Promise<void>;
 
   getAddonService(id: string): AddonServiceRecord | undefined;

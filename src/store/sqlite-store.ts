@@ -11,6 +11,7 @@ import type {
   TokenRecord,
 } from './records.js';
 import type { Db } from './sqlite-db.js';
+import { domainInUse, drainExists, drainLimit, nameTaken, normalDrainUrl, tokenTaken, type DrainRules } from './rules.js';
 
 interface ApiKeyRow extends Omit<ApiKeyRecord, 'admin' | 'app_ids'> {
   admin: number;
@@ -61,6 +62,9 @@ export class SqliteStore implements ConfigStore {
   }
 
   async putApp(app: AppRecord): Promise<void> {
+    // Checked against the mirror in the same synchronous step as the write: atomic on one node.
+    const holder = this.appsByName.get(app.name);
+    if (holder && holder.id !== app.id) throw nameTaken(app.name);
     this.db
       .prepare(
         `INSERT INTO apps (id, name, created_at, updated_at) VALUES (@id, @name, @created_at, @updated_at)
@@ -106,6 +110,8 @@ export class SqliteStore implements ConfigStore {
   }
 
   async putToken(token: TokenRecord): Promise<void> {
+    const holder = this.tokens.get(token.token);
+    if (holder && holder.id !== token.id) throw tokenTaken();
     this.db
       .prepare(
         `INSERT OR REPLACE INTO tokens (id, app_id, name, token, created_at)
@@ -133,6 +139,8 @@ export class SqliteStore implements ConfigStore {
   }
 
   async putDomain(domain: DomainRecord): Promise<void> {
+    const holder = this.domains.get(domain.hostname);
+    if (holder && holder.app_id !== domain.app_id) throw domainInUse(domain.hostname);
     this.db
       .prepare('INSERT OR REPLACE INTO domains (hostname, app_id, created_at) VALUES (@hostname, @app_id, @created_at)')
       .run(domain);
@@ -183,7 +191,13 @@ export class SqliteStore implements ConfigStore {
     );
   }
 
-  async putDrain(drain: DrainRecord): Promise<void> {
+  async putDrain(drain: DrainRecord, rules?: DrainRules): Promise<void> {
+    if (rules && !this.drains.has(drain.id)) {
+      const appName = this.apps.get(drain.app_id)?.name ?? drain.app_id;
+      const existing = this.listDrains(drain.app_id);
+      if (existing.some((d) => normalDrainUrl(d.url) === normalDrainUrl(drain.url))) throw drainExists(appName, drain.url);
+      if (existing.length >= rules.maxPerApp) throw drainLimit(rules.maxPerApp, appName);
+    }
     this.db
       .prepare(
         `INSERT OR REPLACE INTO drains (id, app_id, token, url, addon_id, telemetry, created_at, updated_at)

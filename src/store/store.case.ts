@@ -1,6 +1,7 @@
-// The ConfigStore conformance suite: every implementation (SQLite now, Redis for clusters) runs it.
+// The ConfigStore conformance suite: every implementation (SQLite, and JetStream for clusters) runs it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SluiceError } from '../core/errors.js';
 import { newId, newLogToken } from '../core/ids.js';
 import type { ConfigStore } from './contract.js';
 
@@ -46,6 +47,39 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(s.getDrain(drain.id), undefined);
       assert.ok(changes.includes(`drain:${drain.id}`), 'drain workers hear that the drain is gone');
       assert.ok(changes.includes(`app:${a.id}`));
+      await s.close();
+    });
+
+    test('the store refuses what breaks a rule, with the API\'s own errors', async () => {
+      const s = await factory.open();
+      const refused = async (p: Promise<void>, id: string, message: RegExp): Promise<void> => {
+        const err = await p.then(() => undefined, (e: unknown) => e);
+        assert.ok(err instanceof SluiceError, `refused with a SluiceError, got ${String(err)}`);
+        assert.equal(err.id, id);
+        assert.match(err.message, message);
+      };
+      const a = { id: newId(), name: 'rules', created_at: now(), updated_at: now() };
+      const b = { id: newId(), name: 'other', created_at: now(), updated_at: now() };
+      await s.putApp(a);
+      await s.putApp(b);
+      await refused(s.putApp({ ...b, name: 'rules' }), 'conflict', /Name rules is already taken/);
+      await refused(s.putApp({ id: newId(), name: 'rules', created_at: now(), updated_at: now() }), 'conflict', /already taken/);
+      await s.putApp({ ...a, updated_at: now() }); // the holder itself may write again
+      const value = newLogToken();
+      await s.putToken({ id: newId(), app_id: a.id, name: 'app', token: value, created_at: now() });
+      await refused(s.putToken({ id: newId(), app_id: b.id, name: 'app', token: value, created_at: now() }), 'conflict', /token/);
+      await s.putDomain({ app_id: a.id, hostname: 'api.example.com', created_at: now() });
+      await refused(s.putDomain({ app_id: b.id, hostname: 'api.example.com', created_at: now() }), 'conflict', /api\.example\.com is already in use/);
+      const drain = (url: string) => ({ id: newId(), app_id: a.id, token: `d.${newId()}`, url, addon_id: null, created_at: now(), updated_at: now() });
+      await s.putDrain(drain('https://one.example'), { maxPerApp: 2 });
+      await refused(s.putDrain(drain('https://one.example/'), { maxPerApp: 2 }), 'conflict', /Already exists: rules already drains to https:\/\/one\.example/);
+      await s.putDrain(drain('https://two.example/'), { maxPerApp: 2 });
+      await refused(s.putDrain(drain('https://three.example/'), { maxPerApp: 2 }), 'invalid_params', /maximum number of drains allowed \(2\) to rules/);
+      assert.equal(s.listDrains(a.id).length, 2);
+      // Removing a drain frees its URL and its place under the limit.
+      await s.deleteDrain(s.listDrains(a.id)[0].id);
+      await s.putDrain(drain('https://one.example/'), { maxPerApp: 2 });
+      assert.equal(s.listDrains(a.id).length, 2);
       await s.close();
     });
 

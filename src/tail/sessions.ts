@@ -17,8 +17,8 @@ export interface LogSession {
 
 /**
  * Where sessions are kept between creation and opening. The embedded node keeps them in memory
- * (`MemorySessions`); a cluster node keeps them in Redis, so a session made on one node opens on
- * any other (src/cluster/redis-sessions.ts). `load` returns nothing once the window is over.
+ * (`MemorySessions`); a cluster node keeps them in a JetStream KV bucket, so a session made on one node opens on
+ * any other (src/tail/nats-sessions.ts). `load` returns nothing once the window is over.
  */
 export interface SessionBackend {
   save(session: LogSession, windowMs: number): Promise<void>;

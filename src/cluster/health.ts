@@ -1,0 +1,31 @@
+// What a cluster node says about its engine: the /healthz verdict and the /metrics series.
+import type { Metrics } from '../telemetry/metrics.js';
+import type { ClusterParts } from './node.js';
+
+export interface EngineHealth {
+  /** `degraded` whenever the engine is unreachable, empty or foreign. */
+  status: 'ok' | 'degraded';
+  engine: { kind: 'nats-jetstream'; state: string; reason?: string; cluster: string | null };
+}
+
+export function engineHealth(c: ClusterParts): EngineHealth {
+  const state = c.link.state;
+  return {
+    status: state === 'ok' ? 'ok' : 'degraded',
+    engine: { kind: 'nats-jetstream', state, ...(state === 'ok' ? {} : { reason: c.link.reason }), cluster: c.store.clusterId ?? null },
+  };
+}
+
+const STATES = ['ok', 'unreachable', 'empty', 'foreign'] as const;
+
+export function clusterMetrics(m: Metrics, c: ClusterParts): void {
+  m.gauge('sluice_engine_up', '1 while the cluster engine answers and holds this cluster\'s identity, else 0.', () => (c.link.state === 'ok' ? 1 : 0));
+  m.gauge('sluice_engine_state', 'The cluster engine\'s state as this node sees it (1 for the current state).', () =>
+    STATES.map((s): [Record<string, string>, number] => [{ state: s }, c.link.state === s ? 1 : 0]),
+  );
+  m.counterFrom('sluice_engine_failures_total', 'Engine calls that failed or timed out since start.', () => c.link.failures);
+  m.counterFrom('sluice_cluster_history_dropped_total', 'Lines that never reached the history stream (queue full while the engine was unavailable).', () => c.history.dropped);
+  m.counterFrom('sluice_cluster_history_messages_total', 'Messages published to the history stream (each holds one or more lines).', () => c.history.messages);
+  m.counterFrom('sluice_cluster_history_lines_total', 'Lines published to the history stream.', () => c.history.lines);
+  m.counterFrom('sluice_cluster_tail_lines_received_total', "Lines received from other nodes for this node's tails.", () => c.hub.received);
+}

@@ -1,0 +1,55 @@
+// Log sessions in a replicated KV bucket: created on one node, opened on any other within the 60 s window.
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsLink } from '../engine/nats/link.js';
+import type { LineFilter } from './filter.js';
+import type { LogSession, SessionBackend } from './sessions.js';
+
+export const SESSIONS_BUCKET = 'sluice_sessions';
+
+interface StoredSession {
+  secret: string;
+  appId: string;
+  lines: number;
+  tail: boolean;
+  filter: LineFilter;
+  createdAt: string;
+}
+
+/**
+ * One key per session, made with `create`; the bucket's TTL (the open window) removes it, so no
+ * node sweeps. An open stream holds its own copy: the key expiring does not end a tail.
+ * `beforeTail` runs before a tail session is handed out (the node subscribes to the app's lines).
+ */
+export class NatsSessions implements SessionBackend {
+  private constructor(
+    private readonly link: NatsLink,
+    private readonly kv: KV,
+    private readonly beforeTail: (appId: string) => Promise<void>,
+  ) {}
+
+  static async open(link: NatsLink, windowMs: number, beforeTail: (appId: string) => Promise<void>): Promise<NatsSessions> {
+    const kv = await link.call(new Kvm(link.parts.js).create(SESSIONS_BUCKET, { replicas: link.replicas, history: 1, ttl: windowMs }), 'open the sessions bucket');
+    return new NatsSessions(link, kv, beforeTail);
+  }
+
+  async save(s: LogSession): Promise<void> {
+    this.link.guard();
+    const v: StoredSession = { secret: s.secret, appId: s.appId, lines: s.lines, tail: s.tail, filter: s.filter, createdAt: s.createdAt.toISOString() };
+    await this.link.call(this.kv.create(s.id, JSON.stringify(v)), 'store a log session');
+  }
+
+  async load(id: string, windowMs: number): Promise<LogSession | undefined> {
+    if (!/^[A-Za-z0-9-]+$/.test(id)) return undefined;
+    const e = await this.link.call(this.kv.get(id), 'read a log session');
+    if (!e || e.operation !== 'PUT') return undefined;
+    const v = JSON.parse(e.string()) as StoredSession;
+    const createdAt = new Date(v.createdAt);
+    if (Date.now() - createdAt.getTime() > windowMs) return undefined;
+    if (v.tail) await this.beforeTail(v.appId);
+    return { id, secret: v.secret, appId: v.appId, lines: v.lines, tail: v.tail, filter: v.filter, createdAt };
+  }
+
+  dropApp(): void {}
+
+  close(): void {}
+}
