@@ -25,6 +25,8 @@ import { logDrainRoutes } from './api/log-drains.js';
 import { telemetryDrainRoutes } from './api/telemetry-drains.js';
 import type { DrainOptions } from './drains/contract.js';
 import { DrainManager } from './drains/manager.js';
+import { DrainResolver, useDrainResolver } from './drains/resolver.js';
+import type { SelfListeners } from './drains/url.js';
 import { partnerRoutes } from './api/partner.js';
 import type { ClusterParts } from './cluster/node.js';
 import { clusterMetrics, engineHealth } from './cluster/health.js';
@@ -73,6 +75,8 @@ export interface ServeOptions {
   maxDrainsPerApp?: number;
   /** Messages buffered per drain (`--drain-buffer`, default 1024). */
   drainBuffer?: number;
+  /** DNS servers for drain and partner host names (`--drain-dns-servers`); default the system's. */
+  drainDnsServers?: string[];
   /** PEM file of extra CAs trusted for TLS drains, besides the system's (`--drain-ca-file`). */
   drainCaFile?: string;
   /** Drain timing overrides (tests use short timeouts). */
@@ -112,6 +116,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   router.subscribe(history);
   router.subscribe(hub);
   const metrics = new Metrics();
+  if (opts.drainDnsServers?.length) useDrainResolver(new DrainResolver({ servers: opts.drainDnsServers }));
+  // This node's listeners, known once bound: drains and partner drains may not point at them.
+  const self: SelfListeners = { ports: [] };
   // L14 and other lines about a drain go to the app's history and tails, not to its drains.
   const drains = new DrainManager(store, {
     bufferSize: opts.drainBuffer ?? 1024,
@@ -128,6 +135,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   metrics.gauge('sluice_apps', 'Apps configured.', () => store.listApps().length);
   metrics.gauge('sluice_tail_sessions', 'Open tail sessions on this node.', () => hub.count);
   metrics.counterFrom('sluice_lines_routed_total', 'Lines routed since start.', () => router.routed);
+  metrics.counterFrom('sluice_loop_lines_dropped_total', "Input lines dropped because one of this cluster's own drains sent them (a drain loop).", () => router.loops.dropped);
+  router.loops.onLoop = (e) =>
+    logger.warn({ drain: e.drainId, app: e.appId, via: e.via, lines: e.droppedSinceLastReport }, 'drain loop broken: input from one of our own drains dropped');
   metrics.counterFrom('sluice_syslog_lines_rate_limited_total', 'Syslog lines dropped by the per-app rate limit since start.', () => router.rateLimited);
   metrics.counterFrom('sluice_syslog_lines_unknown_token_total', 'Syslog lines dropped for an unknown token since start.', () => router.unknownToken);
   if (cluster) clusterMetrics(metrics, cluster);
@@ -145,12 +155,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     auth,
     metrics,
     config: { publicUrl: '', version: VERSION },
-    drains: { manager: drains, denyPrivate: opts.denyPrivateDrains === true, maxPerApp: opts.maxDrainsPerApp ?? 10 },
+    drains: { manager: drains, denyPrivate: opts.denyPrivateDrains === true, maxPerApp: opts.maxDrainsPerApp ?? 10, self: () => self },
     engine: cluster ? () => engineHealth(cluster) : undefined,
   };
   const addons = new Provisioner(store, {
     publicUrl: () => deps.config.publicUrl,
     denyPrivateDrains: () => opts.denyPrivateDrains === true,
+    self: () => self,
     policy: opts.addonTimeoutMs ? { timeoutMs: opts.addonTimeoutMs } : {},
     provisioningTimeoutMs: opts.addonProvisioningTimeoutMs,
   });
@@ -213,6 +224,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     routerPort = routerUdp.address().port;
   }
   deps.config.publicUrl = (opts.publicUrl ?? `http://127.0.0.1:${httpPort}`).replace(/\/+$/, '');
+  self.ports = [httpPort, syslogPort, ...(syslogTlsPort ? [syslogTlsPort] : []), ...(routerPort ? [routerPort] : [])];
+  self.publicUrl = deps.config.publicUrl;
 
   // Add-ons a partner left `provisioning` past the timeout are failed and removed (checked at a
   // quarter of the timeout, at most every minute).

@@ -1,5 +1,7 @@
 // Add-on manifests (SPEC §6.1): the zod schema, the checks kensa made, and the record's parsed form.
 import { z } from 'zod';
+import { allowedAddresses } from '../drains/address-guard.js';
+import { addressRefusal, parseAddress } from '../drains/address-policy.js';
 
 export const REQUIRES = ['syslog_drain', 'log_input', 'many_per_app'] as const;
 export type Requirement = (typeof REQUIRES)[number];
@@ -105,6 +107,10 @@ export function checkBaseUrl(raw: string): string | undefined {
   }
   if (u.username || u.password) return 'must not carry a user or password (Sluice sends id:api.password itself)';
   if (u.search || u.hash) return 'must not have a query or fragment';
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  // Link-local (cloud metadata at 169.254.169.254) is never a partner, in any spelling of the address.
+  const refused = parseAddress(host) ? addressRefusal(host, host, false) : undefined;
+  if (refused) return refused.replace('drains to it are', 'partner calls to it are');
   if (u.protocol === 'https:') return undefined;
   if (u.protocol === 'http:') {
     if (isLoopbackHost(u.hostname)) return undefined;
@@ -115,7 +121,24 @@ export function checkBaseUrl(raw: string): string | undefined {
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+  return h === 'localhost' || parseAddress(h)?.cls === 'loopback';
+}
+
+/**
+ * The base URL's host name resolved now: undefined when it may be called, else why not (it
+ * resolves only to link-local addresses). A name that does not resolve yet is accepted; every
+ * call checks again (addons/client.ts).
+ */
+export async function baseUrlAddressProblem(raw: string): Promise<string | undefined> {
+  const host = new URL(raw).hostname.replace(/^\[|\]$/g, '');
+  if (parseAddress(host)) return undefined; // literals: checkBaseUrl
+  try {
+    await allowedAddresses(host, false);
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return e.code ? undefined : e.message.replace('drains to it are', 'partner calls to it are');
+  }
 }
 
 export const requires = (m: Manifest, r: Requirement): boolean => m.api.requires.includes(r);

@@ -51,7 +51,7 @@ export const logDrainRoutes: RouteModule = (r) => {
     const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
     const svc = service(ctx);
     const { url } = await body(ctx, CreateDrain);
-    const check = await validateDrainUrl(url, { denyPrivate: svc.denyPrivate, resolve: svc.resolve });
+    const check = await validateDrainUrl(url, { denyPrivate: svc.denyPrivate, resolve: svc.resolve, self: svc.self?.() });
     if (!check.ok) throw new SluiceError('invalid_params', `Invalid drain URL: ${check.reason}.`);
     const { store } = ctx.deps;
     const existing = store.listDrains(app.id);
@@ -62,7 +62,8 @@ export const logDrainRoutes: RouteModule = (r) => {
     const now = new Date().toISOString();
     const drain: DrainRecord = { id: newId(), app_id: app.id, token: newDrainToken(), url, addon_id: null, created_at: now, updated_at: now };
     await store.putDrain(drain, { maxPerApp: svc.maxPerApp });
-    audit(ctx, app.id, `Added drain ${redactUrl(url)} (${drain.token})`);
+    // Every drain of the app receives this line: it names the drain by id, never by its token.
+    audit(ctx, app.id, `Added drain ${redactUrl(url)} (${drain.id})`);
     sendJson(ctx.res, 201, drainView(drain, store));
   });
 
@@ -83,7 +84,7 @@ export const logDrainRoutes: RouteModule = (r) => {
     }
     const view = drainView(drain, ctx.deps.store);
     await ctx.deps.store.deleteDrain(drain.id);
-    audit(ctx, app.id, `Removed drain ${redactUrl(drain.url)} (${drain.token})`);
+    audit(ctx, app.id, `Removed drain ${redactUrl(drain.url)} (${drain.id})`);
     sendJson(ctx.res, 200, view);
   });
 

@@ -32,6 +32,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--deny-private-drains [bool]', 'refuse drains to loopback and private addresses (set this in production)').env('SLUICE_DENY_PRIVATE_DRAINS').argParser((v: string) => !/^(false|0|no|off)$/i.test(v)))
     .addOption(new Option('--max-drains-per-app <n>', 'most drains one app may have').env('SLUICE_MAX_DRAINS_PER_APP').default(10).argParser(int('--max-drains-per-app')))
     .addOption(new Option('--drain-buffer <n>', 'messages buffered per drain; when full the oldest is dropped and counted (L10)').env('SLUICE_DRAIN_BUFFER').default(1024).argParser(int('--drain-buffer')))
+    .addOption(new Option('--drain-dns-servers <list>', 'DNS servers (ip or ip:port, comma-separated) for drain and partner host names; default the system resolver configuration').env('SLUICE_DRAIN_DNS_SERVERS'))
     .addOption(new Option('--drain-ca-file <file>', 'PEM CA certificates trusted for TLS drains, besides the system ones').env('SLUICE_DRAIN_CA_FILE'))
     .addOption(new Option('--max-message-bytes <n>', 'largest single log message').env('SLUICE_MAX_MESSAGE_BYTES').default(10240).argParser(int('--max-message-bytes')))
     .addOption(new Option('--rate-limit <lines>', 'per-app input limit in lines/s (0 = unlimited)').env('SLUICE_RATE_LIMIT').default(0).argParser(int('--rate-limit')))
@@ -88,6 +89,7 @@ When ready it prints one machine-readable line:
         maxDrainsPerApp: Number(o.maxDrainsPerApp),
         drainBuffer: Math.max(1, Number(o.drainBuffer)),
         drainCaFile: o.drainCaFile as string | undefined,
+        drainDnsServers: o.drainDnsServers ? String(o.drainDnsServers).split(',').map((x) => x.trim()).filter(Boolean) : undefined,
         addonTimeoutMs: Number(o.addonTimeoutMs),
         addonProvisioningTimeoutMs: Number(o.addonProvisioningTimeoutMs),
         routerPort: o.routerPort === undefined ? undefined : Number(o.routerPort),

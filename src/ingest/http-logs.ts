@@ -97,6 +97,9 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
       fail(res, 400, 'count_mismatch', `Message count mismatch: Logplex-Msg-Count is ${countHeader}, body has ${frames.length} frames.`);
       return;
     }
+    // One of our own drains delivering back into us: dropped (counted by the guard), answered as
+    // delivered so that it does not retry.
+    if (router.loops.isLoop(req.headers['logplex-drain-token'], frames.length, 'http')) return void res.writeHead(204).end();
     const frameId = req.headers['logplex-frame-id'];
     if (typeof frameId === 'string' && frameId !== '' && frameIds.has(token.id, frameId)) {
       events.duplicateBatch();
