@@ -73,7 +73,8 @@ describe('drains through sluice serve', () => {
       assert.equal(one.status, 200, key);
       assert.equal(one.body.id, d.id);
       assert.deepEqual(Object.keys(one.body.health).sort(), [
-        'consecutive_failures', 'delivered', 'dropped', 'last_error', 'last_error_at', 'last_success_at', 'queued', 'state',
+        'consecutive_failures', 'corrupt', 'delivered', 'dropped', 'last_error', 'last_error_at', 'last_success_at', 'memory_bytes', 'memory_lines',
+        'oldest_queued_age_ms', 'queued', 'queued_bytes', 'resent', 'spool_bytes', 'spool_lines', 'spool_share', 'spooled', 'state',
       ]);
     }
     assert.equal((await s.api('GET', '/apps/drainsapi/log-drains/d.nope')).status, 404);

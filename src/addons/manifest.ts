@@ -62,6 +62,21 @@ export const ManifestSchema = z.looseObject({
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 
+/** Far deeper than any real manifest (api.production.base_url is 3 levels). */
+export const MAX_MANIFEST_DEPTH = 32;
+
+/** True when objects and arrays nest more than `max` levels; iterative, so any depth is safe to ask about. */
+function nestedDeeper(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export type ManifestCheck = { ok: true; manifest: Manifest } | { ok: false; reason: string };
 
 /** `fast-db` → `FAST_DB`: the default prefix, as Heroku documents it. */
@@ -75,6 +90,9 @@ export function defaultPrefix(id: string): string {
  * is allowed to loopback hosts so a partner can develop and test on one machine.
  */
 export function checkManifest(raw: unknown): ManifestCheck {
+  // Checked before the schema sees it: validating or storing a deeply nested value recurses
+  // once per level, and 20,000 levels overflow the stack (a RangeError, a 500).
+  if (nestedDeeper(raw, MAX_MANIFEST_DEPTH)) return { ok: false, reason: `the manifest is nested more than ${MAX_MANIFEST_DEPTH} levels deep` };
   const r = ManifestSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];

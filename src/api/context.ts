@@ -15,6 +15,8 @@ export interface ApiConfig {
   /** Base of URLs handed out (`logplex_url`, `log_input_url`). */
   publicUrl: string;
   version: string;
+  /** When set, `GET /metrics` needs this bearer token (`--metrics-auth`). */
+  metricsToken?: string;
 }
 
 export interface ApiDeps {

@@ -43,7 +43,7 @@ function service(ctx: Ctx) {
 async function checkEndpoint(ctx: Ctx, endpoint: string): Promise<void> {
   const svc = service(ctx);
   if (!/^https?:\/\//i.test(endpoint)) throw new SluiceError('invalid_params', 'exporter.endpoint: must be an http:// or https:// URL.');
-  const check = await validateDrainUrl(endpoint, { denyPrivate: svc.denyPrivate, resolve: svc.resolve });
+  const check = await validateDrainUrl(endpoint, { denyPrivate: svc.denyPrivate, resolve: svc.resolve, self: svc.self?.() });
   if (!check.ok) throw new SluiceError('invalid_params', `Invalid telemetry drain endpoint: ${check.reason}.`);
 }
 

@@ -2,8 +2,9 @@
 import type { LogLine } from '../core/log-line.js';
 import type { SignalPayload } from '../wire/otlp/types.js';
 import type { TelemetryConfig } from '../store/records.js';
-import type { DrainBuffer } from './buffer.js';
+import type { FrameEncoder } from './encoder.js';
 import type { HealthTracker } from './health.js';
+import type { DrainQueue } from './queue/queue.js';
 import type { DrainKind } from './url.js';
 
 /** Timing and sizing knobs. Defaults follow Logplex where it had one (see docs/drains.md). */
@@ -17,7 +18,8 @@ export interface DrainOptions {
   /** Jittered exponential backoff: attempt n waits between ½ and 1 × min(max, base × 2^(n−1)). */
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** Attempts per HTTP batch before it is dropped (and counted into L10). */
+  /** Attempts per HTTP batch before it is dropped (and counted into L10). Unlimited by default:
+   *  a batch waits for its receiver, and only the queue's budgets drop lines. */
   maxAttempts: number;
   /** HTTP batch limits (SPEC §8): ~100 KiB or 1,000 messages. */
   batchMaxBytes: number;
@@ -40,7 +42,7 @@ export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
   sendTimeoutMs: 4_000,
   backoffBaseMs: 500,
   backoffMaxMs: 60_000,
-  maxAttempts: 10,
+  maxAttempts: Infinity,
   batchMaxBytes: 102_400,
   batchMaxMessages: 1_000,
   writeMaxBytes: 64 * 1024,
@@ -50,7 +52,7 @@ export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
   denyPrivate: false,
 };
 
-/** Everything a drain gets from the manager. `buffer` and `health` outlive a URL change. */
+/** Everything a drain gets from the manager. `queue` and `health` outlive a URL change. */
 export interface DrainContext {
   id: string;
   appId: string;
@@ -59,7 +61,10 @@ export interface DrainContext {
   /** The full URL, secrets included: only for connecting, never for messages. */
   url: string;
   kind: DrainKind;
-  buffer: DrainBuffer;
+  /** The drain's queue of encoded frames (its blocks are this kind's batches or writes). */
+  queue: DrainQueue;
+  /** The encoder the manager fills the queue with; the drain uses it for its own L10 frames. */
+  encoder: FrameEncoder;
   health: HealthTracker;
   options: DrainOptions;
   /** Extra trusted CAs (PEM), added to the system's for https:// and syslog+tls://. */
@@ -86,16 +91,15 @@ export interface DrainTestResult {
 }
 
 /**
- * One drain. `push` is the hot path: synchronous, never throws, never waits — it queues in the
- * bounded buffer and wakes the sender. `close` flushes what the buffer holds until the deadline
- * (epoch ms), then destroys; `destroy` drops everything at once. Both are idempotent.
+ * One drain: the sender over a queue the manager fills. `wake` is the hot path's only call
+ * (synchronous, never throws): new frames are queued. `close` delivers until the deadline
+ * (epoch ms), then stops; `destroy` stops at once. Neither discards the queue: a batch in flight
+ * stays queued. Both are idempotent.
  */
 export interface Drain {
   readonly kind: DrainKind;
-  push(line: LogLine): void;
-  /** Starts delivering what the buffer already holds (a drain taking over a moved drain's buffer). */
-  resume(): void;
-  /** Lines taken from the buffer and not yet delivered or dropped (an in-flight batch). */
+  wake(): void;
+  /** Lines being sent right now (a batch or write in flight). */
   inFlight(): number;
   test(): Promise<DrainTestResult>;
   /** Telemetry drains only: a traces or metrics request to pass through untouched. */
@@ -107,3 +111,12 @@ export interface Drain {
 }
 
 export type DrainFactory = (ctx: DrainContext) => Drain;
+
+/** What a drain kind supplies: its sender, its encoder, and the size of its queue's blocks. */
+export interface DrainKindSpec {
+  create: DrainFactory;
+  /** `format` is the record's (`rfc5424` or absent); `token` the drain's; `appName` the app's (OTLP `service.name`). */
+  encoder(o: { token: string; format?: string | null; appName: string }): FrameEncoder;
+  /** One block = one batch or write: at most this many bytes and lines. */
+  block(o: DrainOptions): { bytes: number; lines: number };
+}

@@ -44,6 +44,8 @@ export interface DrainRecord {
   addon_id: string | null;
   /** Set for a telemetry drain (OTLP out); `url` then holds the exporter endpoint. */
   telemetry?: TelemetryConfig;
+  /** `rfc5424`: strict RFC 5424 frames (a nil STRUCTURED-DATA) for an HTTP drain; absent or null: Heroku's. */
+  format?: 'rfc5424' | null;
   created_at: string;
   updated_at: string;
 }

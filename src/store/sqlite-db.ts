@@ -43,7 +43,8 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('busy_timeout = 5000');
   for (const stmt of SCHEMA) db.exec(stmt);
   // Columns added after the first release: databases made before them get them here.
-  const drainCols = (db.prepare('PRAGMA table_info(drains)').all() as { name: string }[]).map((c) => c.name);
-  if (!drainCols.includes('telemetry')) db.exec('ALTER TABLE drains ADD COLUMN telemetry TEXT');
+  const drainColumns = (db.prepare('PRAGMA table_info(drains)').all() as Array<{ name: string }>).map((c) => c.name);
+  if (!drainColumns.includes('format')) db.exec('ALTER TABLE drains ADD COLUMN format TEXT');
+  if (!drainColumns.includes('telemetry')) db.exec('ALTER TABLE drains ADD COLUMN telemetry TEXT');
   return db;
 }

@@ -40,6 +40,7 @@ export class SqliteStore implements ConfigStore {
     }
     for (const row of db.prepare('SELECT * FROM drains').all() as (Omit<DrainRecord, 'telemetry'> & { telemetry: string | null })[]) {
       const { telemetry, ...d } = row;
+      if (d.format === null) delete d.format; // a Heroku-format drain reads back as it was written
       this.drains.set(d.id, telemetry ? { ...d, telemetry: JSON.parse(telemetry) as TelemetryConfig } : d);
     }
     for (const sv of db.prepare('SELECT * FROM addon_services').all() as AddonServiceRecord[]) {
@@ -200,10 +201,10 @@ export class SqliteStore implements ConfigStore {
     }
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO drains (id, app_id, token, url, addon_id, telemetry, created_at, updated_at)
-         VALUES (@id, @app_id, @token, @url, @addon_id, @telemetry, @created_at, @updated_at)`,
+        `INSERT OR REPLACE INTO drains (id, app_id, token, url, addon_id, format, telemetry, created_at, updated_at)
+         VALUES (@id, @app_id, @token, @url, @addon_id, @format, @telemetry, @created_at, @updated_at)`,
       )
-      .run({ ...drain, telemetry: drain.telemetry ? JSON.stringify(drain.telemetry) : null });
+      .run({ ...drain, format: drain.format ?? null, telemetry: drain.telemetry ? JSON.stringify(drain.telemetry) : null });
     this.drains.set(drain.id, drain);
     this.emit('drain', drain.id);
   }

@@ -1,55 +1,45 @@
-// What a telemetry drain sends in one request: a batch of log lines as OTLP, or one passed-through traces/metrics body.
-import { gzipSync } from 'node:zlib';
-import type { LogLine } from '../../core/log-line.js';
-import { l10 } from '../../core/stream-errors.js';
-import { encodeLogsRequest } from '../../wire/otlp/logs-out.js';
+// What a telemetry drain sends in one request: a queue block of log lines as OTLP, or one passed-through traces/metrics body.
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { SignalPayload } from '../../wire/otlp/types.js';
-import type { DrainBuffer, Loss } from '../buffer.js';
+import type { Loss } from '../queue/loss.js';
+import type { Block } from '../queue/queue.js';
 
-/** Fixed once built, so every retry sends the same bytes. */
-export interface OtlpBatch {
+/** One Export request's content, fixed once built so every retry sends the same bytes. */
+export interface OtlpRequest {
   signal: 'logs' | 'traces' | 'metrics';
   /** ExportLogsServiceRequest protobuf (not compressed) for logs; the body as received otherwise. */
   body: Buffer;
   contentType: string;
   contentEncoding: 'gzip' | undefined;
-  /** Log lines in the batch (what delivered/dropped count); 0 for a passed-through request. */
-  lines: number;
+}
+
+/** A block of the drain's queue in flight, with the loss report its L10 record carries. */
+export interface LogsBatch {
+  signal: 'logs';
+  block: Block;
   loss: Loss | undefined;
   attempts: number;
 }
 
-/** Rough protobuf size of a line: its message plus ~120 bytes of fields, resource and attributes. */
-const approxBytes = (l: LogLine): number => l.msg.length + 120;
-
-/**
- * Takes up to `maxMessages` lines (and about `maxBytes` of them; the first goes whatever its
- * size) from the buffer as one ExportLogsServiceRequest. A pending loss becomes an L10 record
- * in front. Undefined when no line waits.
- */
-export function takeLogsBatch(buffer: DrainBuffer, appName: string, maxBytes: number, maxMessages: number): OtlpBatch | undefined {
-  if (buffer.length === 0) return undefined;
-  const loss = buffer.takeLoss();
-  const lines: LogLine[] = loss ? [l10(loss.count, loss.since)] : [];
-  let bytes = 0;
-  let taken = 0;
-  for (let line = buffer.peek(); line !== undefined && taken < maxMessages; line = buffer.peek()) {
-    const b = approxBytes(line);
-    if (taken > 0 && bytes + b > maxBytes) break;
-    buffer.shift();
-    lines.push(line);
-    bytes += b;
-    taken++;
-  }
-  return { signal: 'logs', body: encodeLogsRequest(appName, lines), contentType: 'application/x-protobuf', contentEncoding: undefined, lines: taken, loss, attempts: 0 };
+/** A passed-through traces or metrics request in flight (held in memory only, see base.ts). */
+export interface SignalBatch {
+  signal: 'traces' | 'metrics';
+  request: OtlpRequest;
+  attempts: number;
 }
 
-export function signalBatch(p: SignalPayload): OtlpBatch {
-  return { signal: p.signal, body: p.body, contentType: p.contentType, contentEncoding: p.contentEncoding, lines: 0, loss: undefined, attempts: 0 };
-}
+export type OtlpBatch = LogsBatch | SignalBatch;
+
+const gzipAsync = promisify(gzip);
+
+export const signalRequest = (p: SignalPayload): OtlpRequest => ({ signal: p.signal, body: p.body, contentType: p.contentType, contentEncoding: p.contentEncoding });
+
+export const logsRequest = (body: Buffer): OtlpRequest => ({ signal: 'logs', body, contentType: 'application/x-protobuf', contentEncoding: undefined });
 
 /** The body as sent over HTTP: logs are gzipped here; passed-through bodies keep their own encoding. */
-export function httpBody(b: OtlpBatch): { body: Buffer; encoding: 'gzip' | undefined } {
-  if (b.signal === 'logs') return { body: gzipSync(b.body), encoding: 'gzip' };
-  return { body: b.body, encoding: b.contentEncoding };
+export async function httpBody(r: OtlpRequest): Promise<{ body: Buffer; encoding: 'gzip' | undefined }> {
+  // In the thread pool: a 100 KiB block would hold the event loop for a millisecond or two.
+  if (r.signal === 'logs') return { body: await gzipAsync(r.body), encoding: 'gzip' };
+  return { body: r.body, encoding: r.contentEncoding };
 }

@@ -9,9 +9,9 @@ import { certFailure, describeError } from '../backoff.js';
 import type { DrainContext } from '../contract.js';
 import type { DrainKind } from '../url.js';
 import { OtlpDrain, type OtlpOutcome } from './base.js';
-import type { OtlpBatch } from './batch.js';
+import type { OtlpRequest } from './batch.js';
 
-const METHOD: Record<OtlpBatch['signal'], string> = {
+const METHOD: Record<OtlpRequest['signal'], string> = {
   logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
@@ -59,7 +59,7 @@ export class OtlpGrpcDrain extends OtlpDrain {
     });
   }
 
-  protected async transmit(b: OtlpBatch, oneOff = false): Promise<OtlpOutcome> {
+  protected async transmit(b: OtlpRequest, oneOff = false): Promise<OtlpOutcome> {
     let body = b.body;
     if (b.signal !== 'logs') {
       if (b.contentType === 'application/json') {

@@ -8,7 +8,7 @@ import type { DrainContext } from '../contract.js';
 import type { DrainKind } from '../url.js';
 import { httpTarget, type HttpTarget } from '../http/config.js';
 import { OtlpDrain, type OtlpOutcome } from './base.js';
-import { httpBody, type OtlpBatch } from './batch.js';
+import { httpBody, type OtlpRequest } from './batch.js';
 
 export class OtlpHttpDrain extends OtlpDrain {
   readonly kind: DrainKind = 'otlphttp';
@@ -42,15 +42,15 @@ export class OtlpHttpDrain extends OtlpDrain {
     });
   }
 
-  protected async transmit(b: OtlpBatch, oneOff = false): Promise<OtlpOutcome> {
+  protected async transmit(b: OtlpRequest, oneOff = false): Promise<OtlpOutcome> {
     const refused = literalRefusal(this.target.host, this.ctx.options.denyPrivate);
     if (refused) return { kind: 'retry', error: refused };
+    const { body, encoding } = await httpBody(b);
     const c = oneOff ? this.newClient() : (this.client ??= this.newClient());
     const ac = new AbortController();
     if (!oneOff) this.abort = ac;
     const timeout = this.ctx.options.requestTimeoutMs;
     const timer = setTimeout(() => ac.abort(new Error(`no response within ${timeout} ms`)), timeout);
-    const { body, encoding } = httpBody(b);
     const headers: Record<string, string> = { ...this.ctx.telemetry!.headers };
     if (this.target.authorization) headers['Authorization'] = this.target.authorization;
     headers['Content-Type'] = b.contentType;

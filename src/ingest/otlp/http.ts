@@ -2,24 +2,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { credentials } from '../../api/auth.js';
-import { readBody } from '../../api/http-util.js';
+import { credentials } from '../../http/credentials.js';
+import { readBody } from '../../http/util.js';
 import { SluiceError } from '../../core/errors.js';
 import type { Router } from '../../router/router.js';
 import type { TokenRecord } from '../../store/records.js';
 import type { IngestEvents } from '../../telemetry/catalogue.js';
+import { scrubLine } from '../syslog-lines.js';
 import { decodeLogsRequest, type OtlpFormat } from '../../wire/otlp/logs-in.js';
 import type { Signal, SignalPayload } from '../../wire/otlp/types.js';
 import { sendEmptyAccepted, sendLogsAccepted, sendStatus } from './responses.js';
 
 const gunzipAsync = promisify(gunzip);
 
-
 export interface OtlpHttpOptions {
   maxBodyBytes: number;
   maxMessageBytes: number;
   /** Attributes per record (resource included) beyond which a record is rejected (default 1,024). */
   maxAttributes?: number;
+  /** `--ack durable|replicated`: the 200 waits until the routed lines are stored so (as on /logs). */
+  acknowledged?: () => Promise<void>;
   /** Hands a traces or metrics request to the app's telemetry drains; returns how many took it. */
   forward?: (appId: string, payload: SignalPayload) => number;
 }
@@ -37,6 +39,7 @@ export const OTLP_PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/tra
  * stores nothing. Answers follow the OTLP/HTTP specification (Status bodies in the client's encoding).
  */
 export function otlpHttpHandler(router: Router, events: IngestEvents, opts: OtlpHttpOptions) {
+  const resolve = (t: string): { name: string } | undefined => router.resolve(t);
   const limits = { maxMessageBytes: opts.maxMessageBytes, maxAttributes: opts.maxAttributes ?? 1024 };
 
   const fail = (req: IncomingMessage, res: ServerResponse, status: number, format: OtlpFormat, reason: string, text: string, headers?: Record<string, string>): void => {
@@ -117,10 +120,19 @@ export function otlpHttpHandler(router: Router, events: IngestEvents, opts: Otlp
       return;
     }
     for (const line of lines) {
+      scrubLine(line, resolve); // a token pasted into a message is never stored, as on /logs
       line.source = token.name;
       router.publish(token.app_id, line);
     }
     events.received('otlp', lines.length);
+    if (opts.acknowledged) {
+      try {
+        await opts.acknowledged();
+      } catch {
+        sendStatus(res, 503, format, 'Not acknowledged: the records could not be stored in time; send them again.', { 'Retry-After': '1' });
+        return;
+      }
+    }
     sendLogsAccepted(res, format, decoded.rejected, decoded.reason);
   };
 }
