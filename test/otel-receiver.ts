@@ -115,7 +115,7 @@ export interface OtlpGrpcReceiver {
 const identity = (b: Buffer): Buffer => b;
 
 /** A gRPC server with the Export methods of the Logs, Trace and Metrics services (bodies kept raw). */
-export async function otlpGrpcReceiver(): Promise<OtlpGrpcReceiver> {
+export async function otlpGrpcReceiver(port = 0): Promise<OtlpGrpcReceiver> {
   const server = new grpc.Server();
   const calls: OtlpGrpcReceiver['calls'] = [];
   const service: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
@@ -140,11 +140,11 @@ export async function otlpGrpcReceiver(): Promise<OtlpGrpcReceiver> {
     };
   }
   server.addService(service, handlers);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
-    port,
+    port: bound,
     calls,
     records: () => calls.filter((c) => c.method.includes('LogsService')).flatMap((c) => decodeLogs(c.body)),
     close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
