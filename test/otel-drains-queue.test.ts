@@ -2,9 +2,10 @@
 // budgets drop the oldest with an L10 LogRecord, and the egress address rules refuse OTLP endpoints.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import type { DrainRecord, TelemetryConfig } from '../src/store/records.js';
 import { freePort, harness, l10Count, logLine, removeDir, tmpDir, until, type Harness } from './drains-support.js';
-import { startSluice, type Sluice } from './helpers/sluice.js';
+import { makeFrame, rfc5424, startSluice, type Sluice } from './helpers/sluice.js';
 import { otlpGrpcReceiver, otlpHttpReceiver, type OtlpRecord } from './otel-receiver.js';
 
 interface Rx {
@@ -27,7 +28,10 @@ for (const type of ['otlphttp', 'otlp'] as const) {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
     let rx: Rx | undefined = await receivers[type](port);
-    let h = await harness({ dir });
+    // A generous request timeout: a loaded machine must not turn a slow answer into a resend
+    // (delivery is at-least-once; this test counts exactly-once on a healthy receiver).
+    const options = { requestTimeoutMs: 15_000 };
+    let h = await harness({ dir, options });
     const appId = h.appId;
     try {
       const d = await addTelemetryDrain(h, type, endpoint);
@@ -46,7 +50,7 @@ for (const type of ['otlphttp', 'otlp'] as const) {
       await h.stop(200);
 
       rx = await receivers[type](port);
-      h = await harness({ dir, appId });
+      h = await harness({ dir, appId, options });
       assert.ok(await until(() => numbers(rx!, type).length >= 2_000, 30_000), `got ${numbers(rx, type).length}`);
       const got = [...before, ...numbers(rx, type)];
       assert.deepEqual(got, Array.from({ length: 2_100 }, (_, i) => i), 'every line once, in order');
@@ -66,7 +70,7 @@ for (const type of ['otlphttp', 'otlp'] as const) {
 
 test('otlphttp: past --drain-memory-bytes (no spool) the oldest go, counted, and an L10 LogRecord tells the receiver', { timeout: 60_000 }, async () => {
   const port = await freePort();
-  const h = await harness({ memoryOnly: true, queue: { memoryBytes: 32 * 1024 } });
+  const h = await harness({ memoryOnly: true, queue: { memoryBytes: 32 * 1024 }, options: { requestTimeoutMs: 15_000 } });
   let rx: Rx | undefined;
   try {
     const d = await addTelemetryDrain(h, 'otlphttp', `http://127.0.0.1:${port}`);
@@ -90,7 +94,7 @@ test('otlphttp: past --drain-memory-bytes (no spool) the oldest go, counted, and
 });
 
 test('a telemetry drain that asked for traces only gets no lines; one that asked for logs gets them', { timeout: 30_000 }, async () => {
-  const h = await harness({ memoryOnly: true });
+  const h = await harness({ memoryOnly: true, options: { requestTimeoutMs: 15_000 } });
   const logsRx = await otlpHttpReceiver();
   const tracesRx = await otlpHttpReceiver();
   try {
@@ -182,4 +186,40 @@ test('POST /telemetry-drains refuses http://[::ffff:169.254.169.254] (and other 
   const patch = await s.api('PATCH', `/telemetry-drains/${ok.body.id}`, { exporter: { endpoint: 'http://[::ffff:169.254.169.254]' } });
   assert.equal(patch.status, 422);
   assert.equal((await s.api('GET', '/apps/otelguard/telemetry-drains')).body.length, 1);
+});
+
+test('/v1/traces and /v1/metrics pass through untouched only to the drains that asked; logs only to the logs drain', { timeout: 30_000 }, async () => {
+  const token = await s.createAppWithToken('otelsig');
+  const app = (await s.api('GET', '/apps/otelsig')).body as { id: string };
+  const logsRx = await otlpHttpReceiver();
+  const sigRx = await otlpHttpReceiver();
+  try {
+    const add = (port: number, signals: string[]) =>
+      s.api('POST', '/telemetry-drains', { exporter: { type: 'otlphttp', endpoint: `http://127.0.0.1:${port}`, headers: {} }, owner: { id: app.id, type: 'app' }, signals });
+    assert.equal((await add(logsRx.port, ['logs'])).status, 201);
+    assert.equal((await add(sigRx.port, ['metrics', 'traces'])).status, 201);
+    const post = (path: string, body: Buffer, type: string, encoding?: string) =>
+      fetch(`${s.url}${path}`, { method: 'POST', headers: { 'Content-Type': type, Authorization: `Bearer ${token}`, ...(encoding ? { 'Content-Encoding': encoding } : {}) }, body });
+    const metrics = gzipSync(Buffer.from('0a0412020a00', 'hex'));
+    assert.equal((await post('/v1/metrics', metrics, 'application/x-protobuf', 'gzip')).status, 200);
+    const traces = Buffer.from('{"resourceSpans":[]}');
+    assert.equal((await post('/v1/traces', traces, 'application/json')).status, 200);
+    assert.ok(await until(() => sigRx.exports.length >= 2), JSON.stringify(sigRx.exports.map((e) => e.path)));
+    const m = sigRx.exports.find((e) => e.path === '/v1/metrics')!;
+    assert.deepEqual(m.raw, metrics);
+    assert.equal(m.contentEncoding, 'gzip');
+    assert.equal(m.contentType, 'application/x-protobuf');
+    const t = sigRx.exports.find((e) => e.path === '/v1/traces')!;
+    assert.deepEqual(t.raw, traces);
+    assert.equal(t.contentType, 'application/json');
+    // Logs: the logs drain gets them (the API's lines about the new drains too), the signals drain none.
+    const r = await s.postLogs(token, [makeFrame(rfc5424(token, 'web.1', 'only for logs'))]);
+    assert.equal(r.status, 204);
+    assert.ok(await until(() => logsRx.records().some((x) => x.body === 'only for logs')));
+    assert.equal(logsRx.exports.filter((e) => e.path !== '/v1/logs').length, 0);
+    assert.deepEqual(sigRx.exports.map((e) => e.path).sort(), ['/v1/metrics', '/v1/traces']);
+  } finally {
+    await logsRx.close();
+    await sigRx.close();
+  }
 });
