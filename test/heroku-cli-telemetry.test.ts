@@ -101,7 +101,7 @@ test('heroku telemetry:add --transport http: every line as an OTLP LogRecord wit
   }
 });
 
-test('receiver down for a while: the lines arrive afterwards, none lost', { timeout: 180_000 }, async () => {
+test('receiver down for a minute: the lines wait in the queue and spool, then arrive, none lost', { timeout: 300_000 }, async () => {
   const app = 'teldown';
   const token = await s.createAppWithToken(app);
   let rx = await otlpHttpReceiver();
@@ -111,17 +111,25 @@ test('receiver down for a while: the lines arrive afterwards, none lost', { time
   const add = await s.api('POST', '/telemetry-drains', { exporter: { type: 'otlphttp', endpoint, headers: {} }, owner: { id: app0.id, type: 'app' }, signals: ['logs'] });
   assert.equal(add.status, 201, JSON.stringify(add.body));
   await rx.close();
+  const downAt = Date.now();
   try {
     await sendLines(token, 'down', N);
-    await sleep(10_000);
-    const h = (await s.api('GET', `/telemetry-drains/${add.body.id}`)).body as { health: { state: string; last_error: string; queued: number } };
-    assert.notEqual(h.health.state, 'delivering');
-    assert.ok(h.health.queued > 0);
+    // A real minute of outage, with the default retry policy (backoff up to 60 s).
+    await sleep(Math.max(0, 60_000 - (Date.now() - downAt)));
+    type H = { state: string; queued: number; spool_lines: number; oldest_queued_age_ms: number | null; dropped: number; delivered: number };
+    const h = ((await s.api('GET', `/telemetry-drains/${add.body.id}`)).body as { health: H }).health;
+    assert.notEqual(h.state, 'delivering');
+    assert.ok(h.queued >= N, JSON.stringify(h));
+    assert.ok(h.spool_lines >= N, `spooled while the receiver is down: ${JSON.stringify(h)}`);
+    assert.ok((h.oldest_queued_age_ms ?? 0) >= 50_000, JSON.stringify(h));
     rx = await otlpHttpReceiver(port);
-    assert.ok(await waitUntil(() => rx.records().filter((r) => r.body?.startsWith('down ')).length >= N, 60_000), `got ${rx.records().length}`);
+    assert.ok(await waitUntil(() => rx.records().filter((r) => r.body?.startsWith('down ')).length >= N, 120_000), `got ${rx.records().length}`);
     checkRecords(rx.records(), app, 'down');
-    const after = (await s.api('GET', `/telemetry-drains/${add.body.id}`)).body as { health: { dropped: number } };
-    assert.equal(after.health.dropped, 0);
+    assert.equal(rx.records().filter((r) => r.body?.startsWith('down ')).length, N, 'each line once');
+    assert.ok(await waitUntil(async () => ((await s.api('GET', `/telemetry-drains/${add.body.id}`)).body as { health: H }).health.queued === 0, 10_000));
+    const after = ((await s.api('GET', `/telemetry-drains/${add.body.id}`)).body as { health: H }).health;
+    assert.equal(after.dropped, 0);
+    assert.equal(after.state, 'delivering');
   } finally {
     await rx.close();
   }

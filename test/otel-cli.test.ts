@@ -15,7 +15,7 @@ after(async () => {
   await rx.close();
 });
 
-test('sluice telemetry commands manage telemetry drains and show their health; header values stay hidden', { timeout: 60_000 }, async () => {
+test('sluice telemetry commands manage telemetry drains and show their health; header values stay hidden', { timeout: 180_000 }, async () => {
   const app = 'otelcli';
   await s.createAppWithToken(app);
   const cli = (args: string[]) => runSluiceCli(args, { url: s.url, apiKey: s.apiKey });
@@ -39,6 +39,19 @@ test('sluice telemetry commands manage telemetry drains and show their health; h
   const list = await cli(['telemetry', '-a', app]);
   assert.match(list.stdout, new RegExp(`^=== ${app} Telemetry Drains\n\n${id}  HTTP  logs  ${endpoint}\n  delivering · delivered \\d+ · dropped 0 · queued 0 · last success `));
   assert.doesNotMatch(list.stdout, /s3cret/);
+
+  // `sluice drains` lists the telemetry drain next to the app's log drains, with the same health line.
+  const logDrain = await cli(['drains:add', `http://127.0.0.1:${rx.port}/plain`, '-a', app]);
+  assert.equal(logDrain.code, 0, logDrain.stderr);
+  assert.ok(await waitUntil(async () => (await cli(['drains', '-a', app])).stdout.split('delivered 0').length === 1, 10_000));
+  const both = await cli(['drains', '-a', app]);
+  assert.equal(both.code, 0, both.stderr);
+  const esc = (x: string): string => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const health = '  delivering · delivered \\d+ · dropped 0 · queued 0 · last success \\S+\n';
+  const want = `^=== Drains\n\n${esc(`http://127.0.0.1:${rx.port}/plain`)} \\(d\\.[0-9a-f-]{36}\\)\n${health}\n=== Telemetry Drains\n\n${esc(`${endpoint} (OTLP/HTTP, logs, ${id})`)}\n${health}$`;
+  assert.match(both.stdout, new RegExp(want), both.stdout);
+  assert.doesNotMatch(both.stdout, /s3cret/);
+  assert.equal((await cli(['drains:remove', `http://127.0.0.1:${rx.port}/plain`, '-a', app])).code, 0);
 
   const info = await cli(['telemetry:info', id]);
   assert.match(info.stdout, new RegExp(`^=== ${id}\n\nApp:       ${app}\nSignals:   logs\nEndpoint:  ${endpoint}\nTransport: HTTP\nHeaders:   x-api-key \\(values hidden; --show-headers\\)\n`));
