@@ -22,7 +22,7 @@ after(async () => {
 
 const h = (args: string[]) => runHeroku(args, { url: s.url, apiKey: s.apiKey }, { timeoutMs: 60_000 });
 
-test('apps:create, apps, apps:info, addons:create/addons/addons:info/addons:destroy, apps:destroy --confirm', { timeout: 300_000 }, async (t) => {
+test('apps:create, apps, apps:info, addons:create/addons/addons:info/addons:destroy, apps:destroy --confirm', { timeout: 900_000 }, async (t) => {
   if (!(await requireHeroku(t))) return;
   const app = 'cliapps';
   const none = await h(['apps']);

@@ -50,7 +50,7 @@ function checkRecords(recs: OtlpRecord[], app: string, tag: string): void {
   }
 }
 
-test('heroku telemetry:add --transport http: every line as an OTLP LogRecord with the header; telemetry, info, update, remove', { timeout: 240_000 }, async (t) => {
+test('heroku telemetry:add --transport http: every line as an OTLP LogRecord with the header; telemetry, info, update, remove', { timeout: 600_000 }, async (t) => {
   if (!(await requireHeroku(t))) return;
   const app = 'telhttp';
   const token = await s.createAppWithToken(app);
@@ -135,7 +135,7 @@ test('receiver down for a minute: the lines wait in the queue and spool, then ar
   }
 });
 
-test('heroku telemetry:add --transport grpc delivers to a gRPC OTLP receiver; traces pass through untouched', { timeout: 180_000 }, async (t) => {
+test('heroku telemetry:add --transport grpc delivers to a gRPC OTLP receiver; traces pass through untouched', { timeout: 400_000 }, async (t) => {
   if (!(await requireHeroku(t))) return;
   const app = 'telgrpc';
   const token = await s.createAppWithToken(app);

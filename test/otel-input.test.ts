@@ -61,7 +61,7 @@ test('1,000 SDK records over OTLP protobuf: in the log session in order, UTF-8 i
   });
 });
 
-test('1,000 SDK records over OTLP/JSON: in `sluice logs` and `heroku logs` in order', { timeout: 180_000 }, async (t) => {
+test('1,000 SDK records over OTLP/JSON: in `sluice logs` and `heroku logs` in order', { timeout: 400_000 }, async (t) => {
   const app = 'oteljson';
   await sdkLogs(app, 'http');
   const lines = await s.waitForLogs(app, (l) => l.filter((x) => x.includes('record ')).length >= N, { lines: 1500 });
