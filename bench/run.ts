@@ -9,12 +9,13 @@ import { PACED_RATES, sluiceInputOnly, sluiceManyApps, sluiceMemory, sluiceOutag
 import { formatNumber, invokedAs, linesPerSec, resultsTable, sectionHead, writeSection, type RunResult } from './lib/report.js';
 import { LINE_BYTES } from './lib/loadgen.js';
 import { probePauses, type GapStats, type PauseReport } from './lib/pauses.js';
+import { otelSection } from './lib/otel.js';
 
 const { values } = parseArgs({
   options: {
     lines: { type: 'string', default: '1000000' },
     apps: { type: 'string', default: '10000' },
-    only: { type: 'string' }, // "micro", "e2e" or "pauses"
+    only: { type: 'string' }, // "micro", "e2e", "pauses" or "otel"
     filter: { type: 'string' }, // substring of micro-benchmark names and end-to-end run labels
     'no-doc': { type: 'boolean', default: false },
     // Where the drain runs' counting sinks run: 'child' (own process, default) or 'in-process' (the old placement, for comparison).
@@ -22,13 +23,17 @@ const { values } = parseArgs({
     // The outage run: the HTTP receiver is down this long while lines arrive at this rate.
     'outage-seconds': { type: 'string', default: '300' },
     'outage-rate': { type: 'string', default: '20000' },
+    // The OpenTelemetry runs (four fresh nodes): lines measured per run; kept short (< 2 min in all).
+    'otel-lines': { type: 'string', default: '100000' },
   },
 });
 const lines = Number(values.lines);
 const apps = Number(values.apps);
 if (!Number.isInteger(lines) || lines < 1000 || lines > 20_000_000) throw new Error('--lines must be an integer from 1000 to 20000000');
 if (!Number.isInteger(apps) || apps < 1 || apps > 100_000) throw new Error('--apps must be an integer from 1 to 100000');
-if (values.only !== undefined && !['micro', 'e2e', 'pauses'].includes(values.only)) throw new Error('--only must be micro, e2e or pauses');
+if (values.only !== undefined && !['micro', 'e2e', 'pauses', 'otel'].includes(values.only)) throw new Error('--only must be micro, e2e, pauses or otel');
+const otelLines = Number(values['otel-lines']);
+if (!Number.isInteger(otelLines) || otelLines < 1000) throw new Error('--otel-lines must be an integer of at least 1000');
 if (values.sinks !== 'child' && values.sinks !== 'in-process') throw new Error('--sinks must be child or in-process');
 const sinks: SinkPlacement = values.sinks;
 const writeDoc = !values['no-doc'];
@@ -255,5 +260,8 @@ ${w2 ? `\n${w2}\n` : ''}`,
     );
   }
 }
+
+// ---- OpenTelemetry: OTLP input → syslog drain and syslog input → otlphttp drain, each against logplex-1 in the same run.
+if (values.only === undefined || values.only === 'otel') await otelSection(otelLines, { filter: values.filter, writeDoc, command });
 
 if (writeDoc && probes.length > 0) writePauses();

@@ -9,8 +9,9 @@ import { hashSecret } from './core/secret.js';
 import { platformLine } from './core/stream-errors.js';
 import { VERSION } from './core/version.js';
 import { Provisioner } from './addons/provisioning.js';
+import { accountRoutes } from './api/account.js';
 import { addonServiceRoutes } from './api/addon-services.js';
-import { addonRoutes } from './api/addons.js';
+import { addonAttachmentRoutes, addonRoutes } from './api/addons.js';
 import { buildApi } from './api/app.js';
 import { consoleRoutes } from './api/console.js';
 import { apiKeyRoutes } from './api/api-keys.js';
@@ -22,6 +23,7 @@ import { healthRoutes } from './api/health.js';
 import { logSessionRoutes } from './api/log-sessions.js';
 import { logTokenRoutes } from './api/log-tokens.js';
 import { logDrainRoutes } from './api/log-drains.js';
+import { telemetryDrainRoutes } from './api/telemetry-drains.js';
 import type { DrainOptions } from './drains/contract.js';
 import { DrainManager, type QueueSettings } from './drains/manager.js';
 import { DrainResolver, useDrainResolver } from './drains/resolver.js';
@@ -33,6 +35,7 @@ import type { History } from './history/contract.js';
 import { SqliteHistory } from './history/sqlite-history.js';
 import { FrameIdCache } from './ingest/frame-ids.js';
 import { httpLogsHandler } from './ingest/http-logs.js';
+import { OTLP_PATHS, otlpHttpHandler } from './ingest/otlp/http.js';
 import { createRouterLogSocket, routerLogEvents } from './ingest/router-log.js';
 import { ConnectionTable, limitHttpConnections } from './ingest/connection-limits.js';
 import { DEFAULT_LIMITS, type ListenerLimits } from './ingest/limits.js';
@@ -203,7 +206,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   deps.beforeAppDelete = async (appId) => {
     for (const a of store.listAddons(appId)) await addons.remove(a, true, systemNote);
   };
-  const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
+  const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, telemetryDrainRoutes, addonServiceRoutes, addonRoutes, addonAttachmentRoutes, partnerRoutes, accountRoutes, consoleRoutes()], (err) =>
     ev.unexpected('api', err),
   );
   const acknowledged =
@@ -223,14 +226,22 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     frameIds,
     acknowledged,
   });
+  const otlp = otlpHttpHandler(router, events, {
+    maxBodyBytes: opts.maxBodyBytes,
+    maxMessageBytes: opts.maxMessageBytes,
+    acknowledged,
+    forward: (appId, payload) => drains.forward(appId, payload),
+  });
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0];
+    const signal = OTLP_PATHS[path.replace(/\/$/, '')];
     // Wrong or missing credentials, summarised per remote address (the credential is never read here).
     res.once('finish', () => {
-      if (res.statusCode === 401) ev.authFailed(path === '/logs' || path === '/logs/' ? 'logs' : 'api', req.socket.remoteAddress);
+      if (res.statusCode === 401) ev.authFailed(path === '/logs' || path === '/logs/' || signal !== undefined ? 'logs' : 'api', req.socket.remoteAddress);
     });
     if (path === '/logs' || path === '/logs/') void logs(req, res);
+    else if (signal !== undefined) void otlp(req, res, signal);
     else api(req, res);
   });
   httpServer.on('clientError', (_err, socket) => {

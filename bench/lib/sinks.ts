@@ -23,7 +23,7 @@ export interface WaitResult {
 }
 
 /** Shared counting, latency recording and "resolve when N lines arrived" for both sinks. */
-abstract class CountingSink {
+export abstract class CountingSink {
   count = 0;
   bytes = 0;
   firstAt = 0;

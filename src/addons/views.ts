@@ -33,6 +33,40 @@ export function addonView(a: AddonRecord, store: ConfigStore) {
     state: a.state,
     config_vars: Object.keys(a.config_vars).sort(),
     provider_id: a.provider_id,
+    // Sluice bills nothing: the CLI shows these as "free".
+    billed_price: FREE,
+    actions: [],
+    web_url: null,
+    created_at: a.created_at,
+    updated_at: a.updated_at,
+  };
+}
+
+const FREE = { cents: 0, contract: false, unit: 'month' };
+
+/** With `plan.price`, what `Accept-Expansion: plan` asks for (the heroku CLI's addons commands). */
+export function addonExpandedView(a: AddonRecord, store: ConfigStore) {
+  const v = addonView(a, store);
+  return { ...v, plan: { ...v.plan, price: { cents: 0, unit: 'month' } } };
+}
+
+/**
+ * Heroku's `add-on-attachment`: every Sluice add-on has exactly one, to its own app, named by the
+ * manifest's config var prefix (e.g. `LOG_SEARCH`); its id is the add-on's.
+ */
+export function attachmentView(a: AddonRecord, store: ConfigStore) {
+  const app = store.getApp(a.app_id);
+  const svc = store.getAddonService(a.service_id);
+  const prefix = svc ? storedManifest(svc.manifest).api.config_vars_prefix : undefined;
+  const appRef = { id: a.app_id, name: app?.name ?? null };
+  return {
+    id: a.id,
+    name: prefix ?? a.service_id.toUpperCase().replace(/-/g, '_'),
+    addon: { id: a.id, name: a.name, app: appRef },
+    app: appRef,
+    namespace: null,
+    web_url: null,
+    log_input_url: null,
     created_at: a.created_at,
     updated_at: a.updated_at,
   };

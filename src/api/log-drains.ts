@@ -34,9 +34,12 @@ export function findDrain(drains: DrainRecord[], key: string): DrainRecord | und
   );
 }
 
+/** Telemetry drains share the store (and the per-app limit) but are listed under /telemetry-drains. */
+const logDrains = (ctx: Ctx, appId: string): DrainRecord[] => ctx.deps.store.listDrains(appId).filter((d) => !d.telemetry);
+
 function drainOf(ctx: Ctx): { app: AppRecord; drain: DrainRecord } {
   const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
-  const drain = findDrain(ctx.deps.store.listDrains(app.id), ctx.params.drain ?? '');
+  const drain = findDrain(logDrains(ctx, app.id), ctx.params.drain ?? '');
   if (!drain) throw new SluiceError('not_found', "Couldn't find that log drain.", 'log-drain');
   return { app, drain };
 }
@@ -45,7 +48,7 @@ export const logDrainRoutes: RouteModule = (r) => {
   r.on('GET', '/apps/:app/log-drains', (ctx) => {
     const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
     const { store } = ctx.deps;
-    sendJson(ctx.res, 200, store.listDrains(app.id).map((d) => drainView(d, store)));
+    sendJson(ctx.res, 200, logDrains(ctx, app.id).map((d) => drainView(d, store)));
   });
 
   r.on('POST', '/apps/:app/log-drains', async (ctx) => {

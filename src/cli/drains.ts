@@ -23,6 +23,13 @@ interface Health {
   oldest_queued_age_ms?: number | null;
   corrupt?: number;
 }
+/** The fields of a telemetry drain (`GET /apps/{app}/telemetry-drains`) this listing shows. */
+interface TelemetryDrain {
+  id: string;
+  signals: string[];
+  exporter: { type: string; endpoint: string };
+  health?: Health | null;
+}
 interface TestResult {
   ok: boolean;
   kind: string;
@@ -50,15 +57,17 @@ export function healthLine(h: Health): string {
 export function drainCommands(): Command[] {
   return [
     appOption(new Command('drains'))
-      .description("list an app's log drains with their delivery health")
+      .description("list an app's log drains, add-on drains and telemetry drains with their delivery health")
       .option('--json', 'print JSON (as the API returns it)')
       .action(async (o: { app: string; json?: boolean }) => {
         const c = client();
         const drains = await c.request<Drain[]>('GET', `/apps/${enc(o.app)}/log-drains`);
         if (o.json) return print(JSON.stringify(drains, null, 2));
+        // Telemetry drains (OTLP out) are listed under their own route, with their health.
+        const telemetry = await c.request<TelemetryDrain[]>('GET', `/apps/${enc(o.app)}/telemetry-drains`);
         const own = drains.filter((d) => !d.addon);
         const addon = drains.filter((d) => d.addon);
-        if (drains.length === 0) return print(`${o.app} has no drains. Add one with \`sluice drains:add URL -a ${o.app}\`.`);
+        if (drains.length === 0 && telemetry.length === 0) return print(`${o.app} has no drains. Add one with \`sluice drains:add URL -a ${o.app}\`.`);
         const healths = await Promise.all(
           drains.map((d) => c.request<Drain>('GET', `/apps/${enc(o.app)}/log-drains/${enc(d.id)}`).then((x) => x.health ?? null, () => null)),
         );
@@ -78,6 +87,14 @@ export function drainCommands(): Command[] {
             print(`${d.addon!.name} (${d.token})`);
             const h = healthOf.get(d.id);
             if (h) print(healthLine(h));
+          }
+        }
+        if (telemetry.length) {
+          if (drains.length) print('');
+          print('=== Telemetry Drains\n');
+          for (const d of telemetry) {
+            print(`${d.exporter.endpoint} (${d.exporter.type === 'otlp' ? 'OTLP gRPC' : 'OTLP/HTTP'}, ${d.signals.join(',')}, ${d.id})`);
+            if (d.health) print(healthLine(d.health));
           }
         }
       }),

@@ -11,6 +11,7 @@ import { logsCommand } from './logs.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { shipCommand } from './ship.js';
+import { telemetryCommands } from './telemetry.js';
 
 const program = new Command('sluice')
   .description('Sluice, a log router: history, live tails and drains for every app')
@@ -29,6 +30,7 @@ for (const c of appCommands()) program.addCommand(c);
 program.addCommand(logsCommand());
 for (const c of addonCommands()) program.addCommand(c);
 for (const c of drainCommands()) program.addCommand(c);
+for (const c of telemetryCommands()) program.addCommand(c);
 program.addCommand(runCommand());
 for (const c of adminCommands()) program.addCommand(c);
 program.addCommand(shipCommand());

@@ -142,6 +142,8 @@ When ready it prints one machine-readable line:
         apiKey: process.env.SLUICE_API_KEY || undefined,
         maxBodyBytes: Number(o.maxBodyBytes),
         maxMessageBytes: Number(o.maxMessageBytes),
+        // --rate-limit was parsed but never reached the server.
+        rateLimit: Number(o.rateLimit),
         denyPrivateDrains: String(o.denyPrivateDrains) === 'true',
         maxDrainsPerApp: Number(o.maxDrainsPerApp),
         drainQueue: {

@@ -22,6 +22,32 @@ export interface LogLine {
   sd: string;
   /** MSG, decoded as UTF-8. May end in `\n`; that newline is part of the message. */
   msg: string;
+  /**
+   * What an OTLP producer sent besides the message (OTLP input only): kept so that OTLP drains
+   * forward the record as it came. Syslog and HTTP drains, history and tails ignore it.
+   */
+  otel?: OtelFields;
+}
+
+/** OTLP LogRecord fields beyond body and time, in OTLP/JSON form (JSON-safe: history stores it). */
+export interface OtelFields {
+  /** `time_unix_nano` as a decimal string (the line's `time` has microseconds only). */
+  timeUnixNano?: string;
+  observedTimeUnixNano?: string;
+  severityNumber?: number;
+  severityText?: string;
+  /** The body when it was not a string (the MSG holds its JSON rendering). */
+  body?: unknown;
+  /** LogRecord attributes, `{key, value: AnyValue}`. */
+  attributes?: unknown[];
+  /** Resource attributes other than `service.name` (the app's name replaces it on the way out). */
+  resource?: unknown[];
+  scope?: { name?: string; version?: string };
+  /** Hex, as OTLP/JSON writes them. */
+  traceId?: string;
+  spanId?: string;
+  flags?: number;
+  eventName?: string;
 }
 
 /** Severity/facility helpers kept here so codecs and generators agree on PRI arithmetic. */

@@ -1,5 +1,7 @@
 // The drain contract: what the manager asks of every drain kind, and the options they share.
 import type { LogLine } from '../core/log-line.js';
+import type { SignalPayload } from '../wire/otlp/types.js';
+import type { TelemetryConfig } from '../store/records.js';
 import type { FrameEncoder } from './encoder.js';
 import type { HealthTracker } from './health.js';
 import type { DrainQueue } from './queue/queue.js';
@@ -67,6 +69,8 @@ export interface DrainContext {
   options: DrainOptions;
   /** Extra trusted CAs (PEM), added to the system's for https:// and syslog+tls://. */
   ca?: Buffer;
+  /** A telemetry drain's exporter (headers are secrets) and the app's name (`service.name`). */
+  telemetry?: TelemetryConfig & { appName: string };
   /** Writes a line into the app's log (history and tails, not drains): used for L14. */
   appLog(line: LogLine): void;
 }
@@ -98,6 +102,10 @@ export interface Drain {
   /** Lines being sent right now (a batch or write in flight). */
   inFlight(): number;
   test(): Promise<DrainTestResult>;
+  /** Telemetry drains only: a traces or metrics request to pass through untouched. */
+  pushSignal?(payload: SignalPayload): void;
+  /** Telemetry drains only: passed-through requests lost (queue full, refused, out of retries). */
+  readonly signalsDropped?: number;
   close(deadline: number): Promise<void>;
   destroy(): void;
 }
@@ -107,8 +115,8 @@ export type DrainFactory = (ctx: DrainContext) => Drain;
 /** What a drain kind supplies: its sender, its encoder, and the size of its queue's blocks. */
 export interface DrainKindSpec {
   create: DrainFactory;
-  /** `format` is the record's (`rfc5424` or absent); `token` the drain's. */
-  encoder(o: { token: string; format?: string | null }): FrameEncoder;
+  /** `format` is the record's (`rfc5424` or absent); `token` the drain's; `appName` the app's (OTLP `service.name`). */
+  encoder(o: { token: string; format?: string | null; appName: string }): FrameEncoder;
   /** One block = one batch or write: at most this many bytes and lines. */
   block(o: DrainOptions): { bytes: number; lines: number };
 }

@@ -9,6 +9,7 @@ import type { ConfigStore } from '../store/contract.js';
 import type { DrainRecord } from '../store/records.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { SignalPayload } from '../wire/otlp/types.js';
 import { DEFAULT_DRAIN_OPTIONS, type Drain, type DrainOptions, type DrainTestResult } from './contract.js';
 import type { FrameEncoder } from './encoder.js';
 import { HealthTracker, type DrainHealth } from './health.js';
@@ -53,6 +54,8 @@ export interface DrainManagerOptions {
 
 export interface Entry {
   record: DrainRecord;
+  /** False for a telemetry drain that did not ask for logs. */
+  logs: boolean;
   kind: DrainKind | undefined;
   drain: Drain | undefined;
   encoder: FrameEncoder | undefined;
@@ -113,6 +116,7 @@ export class DrainManager implements Subscriber {
     let p1: unknown;
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
+      if (!e.logs) continue; // a telemetry drain that asked for traces or metrics only
       const enc = e.encoder;
       if (enc === undefined) {
         e.queue.counters.dropped++; // a record we cannot deliver to: counted, never held
@@ -131,6 +135,17 @@ export class DrainManager implements Subscriber {
     }
   }
 
+  /** A traces or metrics request to every telemetry drain of the app that asked for that signal; returns how many. */
+  forward(appId: string, payload: SignalPayload): number {
+    let n = 0;
+    for (const e of this.byApp.get(appId) ?? []) {
+      if (!e.record.telemetry?.signals.includes(payload.signal) || !e.drain?.pushSignal) continue;
+      e.drain.pushSignal(payload);
+      n++;
+    }
+    return n;
+  }
+
   /** Brings the running drain for `id` in line with the store: create, move, or stop. */
   private sync(id: string): void {
     if (this.stopped) return;
@@ -140,7 +155,13 @@ export class DrainManager implements Subscriber {
       if (cur) this.remove(cur);
       return;
     }
-    if (cur && cur.record.url === rec.url && cur.record.token === rec.token && cur.record.app_id === rec.app_id) {
+    if (
+      cur &&
+      cur.record.url === rec.url &&
+      cur.record.token === rec.token &&
+      cur.record.app_id === rec.app_id &&
+      JSON.stringify(cur.record.telemetry) === JSON.stringify(rec.telemetry)
+    ) {
       cur.record = rec;
       return;
     }
@@ -149,16 +170,18 @@ export class DrainManager implements Subscriber {
     // A moved drain keeps its queue and counters: lines queued for the old URL go to the new one
     // (in the layout they were encoded in).
     keep?.drain?.destroy();
-    const kind = drainKindOf(rec.url);
+    const kind = rec.telemetry ? rec.telemetry.type : drainKindOf(rec.url);
     const spec = kind && this.registry.spec(kind);
     const entry = keep ?? this.newEntry(rec, spec ? spec.block(this.options) : { bytes: this.options.batchMaxBytes, lines: this.options.batchMaxMessages });
     entry.record = rec;
     entry.kind = kind;
+    entry.logs = !rec.telemetry || rec.telemetry.signals.includes('logs');
     entry.drain = undefined;
     entry.encoder = undefined;
     if (kind && spec) {
       try {
-        entry.encoder = spec.encoder({ token: rec.token, format: rec.format });
+        const appName = this.store.getApp(rec.app_id)?.name ?? rec.app_id;
+        entry.encoder = spec.encoder({ token: rec.token, format: rec.format, appName });
         entry.drain = spec.create({
           id: rec.id,
           appId: rec.app_id,
@@ -170,6 +193,7 @@ export class DrainManager implements Subscriber {
           health: entry.health,
           options: this.options,
           ca: this.o.ca,
+          telemetry: rec.telemetry ? { ...rec.telemetry, appName } : undefined,
           appLog: (line) => this.o.appLog?.(rec.app_id, line),
         });
       } catch {
@@ -208,7 +232,7 @@ export class DrainManager implements Subscriber {
       if (state === 'delivering') this.log.info(fields, 'drain delivering again');
       else this.log.warn(fields, `drain ${state}`);
     };
-    return { record: rec, kind: undefined, drain: undefined, encoder: undefined, queue, health };
+    return { record: rec, logs: true, kind: undefined, drain: undefined, encoder: undefined, queue, health };
   }
 
   private remove(e: Entry): void {
@@ -260,6 +284,11 @@ export class DrainManager implements Subscriber {
   health(id: string): DrainHealth | undefined {
     const e = this.entries.get(id);
     return e ? e.health.snapshot(e.queue.counters, e.queue.stats()) : undefined;
+  }
+
+  /** Passed-through traces/metrics requests a telemetry drain lost (undefined for other drains). */
+  signalsDropped(id: string): number | undefined {
+    return this.entries.get(id)?.drain?.signalsDropped;
   }
 
   async test(id: string): Promise<DrainTestResult | undefined> {

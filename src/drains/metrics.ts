@@ -21,6 +21,15 @@ export function registerDrainMetrics(m: Metrics, src: Source): void {
   m.counterFrom('sluice_drain_spooled_messages_total', 'Messages written to a drain spool; survives restarts.', series((h) => h.spooled));
   m.counterFrom('sluice_drain_corrupt_messages_total', 'Messages skipped as unreadable in a drain spool (torn or garbled records).', series((h) => h.corrupt));
   m.counterFrom('sluice_drain_resent_messages_total', 'Messages written again after a syslog connection broke mid-write (possible duplicates).', series((h) => h.resent));
+  m.counterFrom(
+    'sluice_drain_dropped_signal_requests_total',
+    'Traces and metrics requests a telemetry drain lost since its start (queue full, refused, stopped).',
+    () =>
+      src
+        .list()
+        .filter((e) => e.drain?.signalsDropped !== undefined)
+        .map((e): [Record<string, string>, number] => [{ drain: e.record.id, kind: e.kind ?? 'unknown' }, e.drain!.signalsDropped!]),
+  );
   m.gauge('sluice_drain_queued_messages', 'Messages queued for a drain: memory, spool or in flight.', series((h) => h.queued));
   m.gauge('sluice_drain_queued_bytes', 'Bytes of frames queued for a drain.', series((h) => h.queued_bytes));
   m.gauge('sluice_drain_memory_bytes', 'Bytes of a drain queue held in memory.', series((h) => h.memory_bytes));

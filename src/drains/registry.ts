@@ -1,8 +1,11 @@
 // Drain kinds by URL scheme: the manager asks the registry, never a drain class directly. A kind
 // supplies its sender, its encoder and its block size; the queue underneath is shared.
-import type { DrainKindSpec } from './contract.js';
+import type { DrainKindSpec, DrainOptions } from './contract.js';
 import { httpEncoder, syslogEncoder } from './encoder.js';
 import { HttpDrain } from './http/drain.js';
+import { otlpEncoder } from './otlp/encoder.js';
+import { OtlpGrpcDrain } from './otlp/grpc.js';
+import { OtlpHttpDrain } from './otlp/http.js';
 import { SyslogDrain } from './syslog/drain.js';
 import { UdpDrain } from './udp/drain.js';
 import type { DrainKind } from './url.js';
@@ -33,12 +36,20 @@ const SYSLOG: DrainKindSpec = {
   block: (o) => ({ bytes: o.writeMaxBytes, lines: Number.MAX_SAFE_INTEGER }),
 };
 
-/** Every kind Sluice ships: http, https, syslog (TCP), syslog+tls, syslog+udp. */
+const OTLP_BLOCK = (o: DrainOptions): { bytes: number; lines: number } => ({ bytes: o.batchMaxBytes, lines: o.batchMaxMessages });
+
+/** Telemetry drains: one block = one Export request (per-line requests concatenated, see otlp/encoder.ts). */
+const OTLPHTTP: DrainKindSpec = { create: (c) => new OtlpHttpDrain(c), encoder: ({ appName }) => otlpEncoder(appName), block: OTLP_BLOCK };
+const OTLPGRPC: DrainKindSpec = { create: (c) => new OtlpGrpcDrain(c), encoder: ({ appName }) => otlpEncoder(appName), block: OTLP_BLOCK };
+
+/** Every kind Sluice ships: http, https, syslog (TCP), syslog+tls, syslog+udp, and the telemetry kinds otlphttp and otlp (gRPC). */
 export function defaultRegistry(): DrainRegistry {
   return new DrainRegistry()
     .register('http', HTTP)
     .register('https', HTTP)
     .register('syslog', SYSLOG)
     .register('syslog+tls', SYSLOG)
-    .register('syslog+udp', { ...SYSLOG, create: (c) => new UdpDrain(c), block: () => ({ bytes: 64 * 1024, lines: 256 }) });
+    .register('syslog+udp', { ...SYSLOG, create: (c) => new UdpDrain(c), block: () => ({ bytes: 64 * 1024, lines: 256 }) })
+    .register('otlphttp', OTLPHTTP)
+    .register('otlp', OTLPGRPC);
 }

@@ -6,7 +6,8 @@ import { drainResolver } from './resolver.js';
 
 export { addressRefusal } from './address-policy.js';
 
-export type DrainKind = 'syslog' | 'syslog+tls' | 'syslog+udp' | 'http' | 'https';
+/** `otlphttp` and `otlp` (gRPC) are telemetry drains: chosen by their record, never by a URL scheme. */
+export type DrainKind = 'syslog' | 'syslog+tls' | 'syslog+udp' | 'http' | 'https' | 'otlphttp' | 'otlp';
 
 export interface DrainUrlPolicy {
   /** Refuse loopback and private ranges too (production; `--deny-private-drains`). */
@@ -68,7 +69,7 @@ export interface SelfListeners {
   publicUrl?: string;
 }
 
-const DEFAULT_PORTS: Record<DrainKind, number> = { http: 80, https: 443, syslog: 601, 'syslog+tls': 6514, 'syslog+udp': 514 };
+const DEFAULT_PORTS: Record<DrainKind, number> = { http: 80, https: 443, syslog: 601, 'syslog+tls': 6514, 'syslog+udp': 514, otlphttp: 80, otlp: 4317 };
 
 /** Why the URL points at this very server (a loop), or undefined. */
 function selfTarget(u: URL, kind: DrainKind, host: string, addresses: string[], self: SelfListeners): string | undefined {

@@ -42,10 +42,21 @@ export interface DrainRecord {
   url: string;
   /** The add-on that owns this drain, or null for a user's drain. */
   addon_id: string | null;
+  /** Set for a telemetry drain (OTLP out); `url` then holds the exporter endpoint. */
+  telemetry?: TelemetryConfig;
   /** `rfc5424`: strict RFC 5424 frames (a nil STRUCTURED-DATA) for an HTTP drain; absent or null: Heroku's. */
   format?: 'rfc5424' | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A telemetry drain's exporter, as Heroku's Platform API has it. `headers` are secrets (shown to managers only). */
+export interface TelemetryConfig {
+  /** `otlphttp`: OTLP/HTTP protobuf; `otlp`: OTLP over gRPC. */
+  type: 'otlphttp' | 'otlp';
+  endpoint: string;
+  headers: Record<string, string>;
+  signals: Array<'logs' | 'traces' | 'metrics'>;
 }
 
 export interface AddonServiceRecord {

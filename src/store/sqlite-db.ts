@@ -45,5 +45,6 @@ export function openDatabase(dataDir: string): Db {
   // Columns added after the first release: databases made before them get them here.
   const drainColumns = (db.prepare('PRAGMA table_info(drains)').all() as Array<{ name: string }>).map((c) => c.name);
   if (!drainColumns.includes('format')) db.exec('ALTER TABLE drains ADD COLUMN format TEXT');
+  if (!drainColumns.includes('telemetry')) db.exec('ALTER TABLE drains ADD COLUMN telemetry TEXT');
   return db;
 }

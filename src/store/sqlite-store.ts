@@ -7,6 +7,7 @@ import type {
   AppRecord,
   DomainRecord,
   DrainRecord,
+  TelemetryConfig,
   TokenRecord,
 } from './records.js';
 import type { Db } from './sqlite-db.js';
@@ -37,9 +38,10 @@ export class SqliteStore implements ConfigStore {
     for (const k of db.prepare('SELECT * FROM api_keys').all() as ApiKeyRow[]) {
       this.keys.set(k.hash, { ...k, admin: k.admin === 1, app_ids: JSON.parse(k.app_ids) as string[] });
     }
-    for (const d of db.prepare('SELECT * FROM drains').all() as DrainRecord[]) {
+    for (const row of db.prepare('SELECT * FROM drains').all() as (Omit<DrainRecord, 'telemetry'> & { telemetry: string | null })[]) {
+      const { telemetry, ...d } = row;
       if (d.format === null) delete d.format; // a Heroku-format drain reads back as it was written
-      this.drains.set(d.id, d);
+      this.drains.set(d.id, telemetry ? { ...d, telemetry: JSON.parse(telemetry) as TelemetryConfig } : d);
     }
     for (const sv of db.prepare('SELECT * FROM addon_services').all() as AddonServiceRecord[]) {
       this.services.set(sv.id, sv);
@@ -199,10 +201,10 @@ export class SqliteStore implements ConfigStore {
     }
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO drains (id, app_id, token, url, addon_id, format, created_at, updated_at)
-         VALUES (@id, @app_id, @token, @url, @addon_id, @format, @created_at, @updated_at)`,
+        `INSERT OR REPLACE INTO drains (id, app_id, token, url, addon_id, format, telemetry, created_at, updated_at)
+         VALUES (@id, @app_id, @token, @url, @addon_id, @format, @telemetry, @created_at, @updated_at)`,
       )
-      .run({ ...drain, format: drain.format ?? null });
+      .run({ ...drain, format: drain.format ?? null, telemetry: drain.telemetry ? JSON.stringify(drain.telemetry) : null });
     this.drains.set(drain.id, drain);
     this.emit('drain', drain.id);
   }

@@ -1,7 +1,7 @@
 // Named events of the ingest path; each increments a Prometheus counter (labels never hold secrets).
 import type { Metrics } from './metrics.js';
 
-export type Transport = 'http' | 'tcp' | 'tls' | 'udp';
+export type Transport = 'http' | 'tcp' | 'tls' | 'udp' | 'otlp';
 
 export interface IngestEvents {
   received(transport: Transport, lines: number): void;

@@ -150,10 +150,13 @@ export async function runHeroku(
   const runJs = await installHeroku();
   const env = herokuEnv(target, o.env);
   try {
+    // Run in the fresh HOME, never in the repository: apps:create and apps:destroy edit the git
+    // remotes of the directory they run in.
     const r = await runProgram(process.execPath, ['--no-deprecation', runJs, ...args], {
       env,
       // The CLI (oclif, ~400 MB of plugins) takes 5–25 s to start on a loaded 2-core machine.
       timeoutMs: o.timeoutMs ?? 90_000,
+      cwd: env.HOME,
     });
     checkHost(r.stderr);
     return r;
@@ -178,6 +181,7 @@ export async function spawnHeroku(args: string[], target: HerokuTarget): Promise
   const proc = track(
     spawn(process.execPath, ['--no-deprecation', runJs, ...args], {
       env,
+      cwd: env.HOME,
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
