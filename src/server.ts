@@ -119,8 +119,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       hub.deliver(appId, line);
     },
     metrics,
+    owns: cluster?.ownership.owns,
   }).start();
-  router.subscribe(drains);
+  // Cluster mode: drained lines go to the replicated drain stream, and each drain's owner node
+  // delivers them from there (once, whichever node received them).
+  if (cluster) {
+    router.subscribe(cluster.feed);
+    await cluster.ownership.start(drains);
+  } else router.subscribe(drains);
   const events = ingestEvents(metrics);
   metrics.gauge('sluice_apps', 'Apps configured.', () => store.listApps().length);
   metrics.gauge('sluice_tail_sessions', 'Open tail sessions on this node.', () => hub.count);
@@ -142,7 +148,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     auth,
     metrics,
     config: { publicUrl: '', version: VERSION },
-    drains: { manager: drains, denyPrivate: opts.denyPrivateDrains === true, maxPerApp: opts.maxDrainsPerApp ?? 10 },
+    drains: {
+      manager: drains,
+      denyPrivate: opts.denyPrivateDrains === true,
+      maxPerApp: opts.maxDrainsPerApp ?? 10,
+      health: cluster ? (id) => cluster.ownership.health(id) : undefined,
+    },
     engine: cluster ? () => engineHealth(cluster) : undefined,
   };
   const addons = new Provisioner(store, {
@@ -161,7 +172,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const api = buildApi(deps, [healthRoutes, appRoutes, apiKeyRoutes, logTokenRoutes, domainRoutes, logSessionRoutes, logDrainRoutes, addonServiceRoutes, addonRoutes, partnerRoutes, consoleRoutes()], (err) =>
     log(`sluice: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
-  const acknowledged = cluster && opts.ack === 'replicated' ? () => cluster.history.settled() : undefined;
+  const acknowledged =
+    cluster && opts.ack === 'replicated' ? async () => void (await Promise.all([cluster.history.settled(), cluster.feed.settled()])) : undefined;
   const logs = httpLogsHandler(router, events, { maxBodyBytes: opts.maxBodyBytes, maxMessageBytes: opts.maxMessageBytes, acknowledged });
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';
@@ -222,7 +234,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await closing;
       udp.close();
       // Then drains get up to 10 s to deliver what their buffers hold (SPEC §8).
+      cluster?.ownership.pause();
       await drains.stop(10_000);
+      await cluster?.ownership.close();
+      await cluster?.feed.close();
       cluster?.hub.close();
       sessions.close();
       router.limiter.close();
@@ -256,7 +271,7 @@ interface Parts {
 /** Cluster mode: configuration, history, tails and sessions on NATS JetStream. */
 async function clusterNode(url: string, opts: ServeOptions, logger: Logger): Promise<Parts> {
   const { clusterParts } = await import('./cluster/node.js');
-  const cluster = await clusterParts({ url, credsFile: opts.natsCreds, caFile: opts.natsCa, dataDir: opts.dataDir, logger });
+  const cluster = await clusterParts({ url, credsFile: opts.natsCreds, caFile: opts.natsCa, dataDir: opts.dataDir, logger, drainQueue: Math.max(1, Math.floor((opts.drainBuffer ?? 1024) / 2)) });
   return { store: cluster.store, history: cluster.history, hub: cluster.hub, sessions: cluster.sessions, cluster };
 }
 

@@ -22,6 +22,11 @@ export interface DrainManagerOptions {
   /** Writes into an app's log without going to its drains (history and tails): L14. */
   appLog?: (appId: string, line: LogLine) => void;
   metrics?: Metrics;
+  /**
+   * Cluster mode: whether this node owns the drain. Drains it does not own get no worker here;
+   * `resync(id)` is called when that changes, and the owner feeds lines with `push`.
+   */
+  owns?: (drainId: string) => boolean;
 }
 
 interface Entry {
@@ -71,10 +76,25 @@ export class DrainManager implements Subscriber {
     }
   }
 
+  /** One drain's lines, fed by its owner (cluster mode); false when it runs no worker here. */
+  push(drainId: string, line: LogLine): boolean {
+    const e = this.entries.get(drainId);
+    if (e === undefined) return false;
+    if (e.drain !== undefined) e.drain.push(line);
+    else e.buffer.drop(1);
+    return true;
+  }
+
+  /** Ownership of `id` changed (cluster mode): start or stop its worker. */
+  resync(id: string): void {
+    this.sync(id);
+  }
+
   /** Brings the running drain for `id` in line with the store: create, move, or stop. */
   private sync(id: string): void {
     if (this.stopped) return;
-    const rec = this.store.getDrain(id);
+    const owned = this.o.owns?.(id) ?? true;
+    const rec = owned ? this.store.getDrain(id) : undefined;
     const cur = this.entries.get(id);
     if (!rec) {
       if (cur) this.remove(cur);
