@@ -18,7 +18,7 @@ export interface Seen {
 
 /** What to do with one request: answer, or hang up / stay silent. */
 /** How the partner answers a request: a status and body (optionally after `delayMs`), silence, or a cut connection. */
-export type Behaviour = (req: Seen, n: number) => { status: number; body?: unknown; delayMs?: number } | 'hang' | 'drop';
+export type Behaviour = (req: Seen, n: number) => { status: number; body?: unknown; delayMs?: number; headers?: Record<string, string> } | 'hang' | 'drop';
 
 export interface FakePartner {
   id: string;
@@ -60,7 +60,7 @@ export async function startFakePartner(id: string, password: string): Promise<Fa
       const out = what.body === undefined ? '' : JSON.stringify(what.body);
       const answer = (): void => {
         if (res.destroyed) return;
-        res.writeHead(what.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out) });
+        res.writeHead(what.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out), ...what.headers });
         res.end(out);
       };
       if (what.delayMs) setTimeout(answer, what.delayMs).unref();

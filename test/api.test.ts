@@ -173,7 +173,7 @@ describe('log sessions', () => {
     const text = await sessionText('sess', { lines: 2 }, 'text/event-stream');
     assert.equal(
       text,
-      'id: 1\ndata: 2026-01-01T00:00:00+00:00 app: no procid\n\nid: 2\ndata: 2026-01-01T00:00:00+00:00 app[web.1]: ends in newline\n\nretry: 50\n\n',
+      'id: 1\ndata: 2026-01-01T00:00:00+00:00 app: no procid\n\nid: 2\ndata: 2026-01-01T00:00:00+00:00 app[web.1]: ends in newline\n\n',
     );
   });
 

@@ -112,4 +112,14 @@ test('kill -9 the drain owner under load: a new owner within 10 s, delivered + d
   assert.ok(total - sent <= 5_000, `duplicates bounded: ${total - sent}`);
   t.diagnostic(`sent ${sent}, unique delivered ${got().size}, duplicates ${total - sent} (redelivered counted: ${health.redelivered}), new owner after ${tookMs} ms`);
   assert.ok(health.redelivered >= total - sent - 200, 'duplicates are shown in the drain health');
+  // A receiver that de-duplicates by Frame-Id must never drop new lines: one Frame-Id, one body.
+  const bodies = new Map<string, string>();
+  for (const r of rx.requests) {
+    const id = String(r.headers['logplex-frame-id']);
+    const body = r.body.toString('latin1');
+    assert.equal(bodies.get(id) ?? body, body, `Frame-Id ${id} named two different batches`);
+    bodies.set(id, body);
+  }
+  const again = rx.requests.length - bodies.size;
+  t.diagnostic(`${rx.requests.length} requests, ${bodies.size} Frame-Ids (${again} sent again under the same Frame-Id)`);
 });

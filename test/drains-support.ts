@@ -13,7 +13,8 @@ import tls from 'node:tls';
 import type { LogLine } from '../src/core/log-line.js';
 import { newDrainToken, newId } from '../src/core/ids.js';
 import type { DrainOptions } from '../src/drains/contract.js';
-import { DrainManager } from '../src/drains/manager.js';
+import { DrainManager, type QueueSettings } from '../src/drains/manager.js';
+import type { Logger } from '../src/telemetry/logger.js';
 import { openDatabase } from '../src/store/sqlite-db.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { DrainRecord } from '../src/store/records.js';
@@ -244,20 +245,32 @@ export interface Harness {
   appId: string;
   /** Lines written into the app's log by the drains (L14). */
   appLog: LogLine[];
+  /** The data directory (reopen it with `harness({ dir, appId })`). */
+  dir: string;
+  /** Stops the manager (flushing to the spool) and closes the store, keeping the directory. */
+  stop(graceMs?: number): Promise<void>;
   addDrain(url: string, extra?: Partial<DrainRecord>): Promise<DrainRecord>;
   close(): Promise<void>;
 }
 
-export async function harness(o: { bufferSize?: number; options?: Partial<DrainOptions>; ca?: Buffer } = {}): Promise<Harness> {
-  const dir = tmpDir('sluice-drains-');
+/**
+ * A drain manager on a real SQLite store. Queues spool to `<dir>/spool` unless `memoryOnly`;
+ * pass `dir` to reopen a previous harness's data directory (a restart).
+ */
+export async function harness(
+  o: { queue?: Partial<QueueSettings>; memoryOnly?: boolean; options?: Partial<DrainOptions>; ca?: Buffer; dir?: string; appId?: string; logger?: Logger } = {},
+): Promise<Harness> {
+  const dir = o.dir ?? tmpDir('sluice-drains-');
   const db = openDatabase(dir);
   const store = new SqliteStore(db);
-  const appId = newId();
+  const appId = o.appId ?? newId();
   const now = new Date().toISOString();
-  await store.putApp({ id: appId, name: `app-${appId.slice(0, 8)}`, created_at: now, updated_at: now });
+  if (!store.getApp(appId)) await store.putApp({ id: appId, name: `app-${appId.slice(0, 8)}`, created_at: now, updated_at: now });
   const appLog: LogLine[] = [];
   const manager = new DrainManager(store, {
-    bufferSize: o.bufferSize ?? 1024,
+    spoolDir: o.memoryOnly ? undefined : path.join(dir, 'spool'),
+    queue: o.queue,
+    logger: o.logger,
     options: { ...FAST, ...o.options },
     ca: o.ca,
     appLog: (_app, line) => appLog.push(line),
@@ -267,6 +280,12 @@ export async function harness(o: { bufferSize?: number; options?: Partial<DrainO
     manager,
     appId,
     appLog,
+    dir,
+    async stop(graceMs = 1_000) {
+      await manager.stop(graceMs);
+      await store.close();
+      db.close();
+    },
     async addDrain(url, extra = {}) {
       const d: DrainRecord = { id: newId(), app_id: appId, token: newDrainToken(), url, addon_id: null, created_at: now, updated_at: now, ...extra };
       await store.putDrain(d);

@@ -136,8 +136,8 @@ describe('syslog drains', () => {
 });
 
 describe('syslog drain loss accounting and reconnect', () => {
-  test('receiver down while 3,000 lines arrive → newest 1024 lines and an in-stream L10: delivered + dropped = 3000', { timeout: 60_000 }, async () => {
-    const h = await harness({ bufferSize: 1024 });
+  test('memory-only queue past its budget while the receiver is down → newest lines and an in-stream L10: delivered + dropped = 3000', { timeout: 60_000 }, async () => {
+    const h = await harness({ memoryOnly: true, queue: { memoryBytes: 64 * 1024 } });
     const port = await freePort();
     let r: StreamReceiver | undefined;
     try {
@@ -153,10 +153,10 @@ describe('syslog drain loss accounting and reconnect', () => {
       };
       assert.ok(await until(() => count().lines.length + count().dropped === 3000, 20_000), JSON.stringify(h.manager.health(d.id)));
       const c = count();
-      assert.equal(c.dropped, 3000 - 1024);
-      assert.match(c.frames[0], new RegExp(`^<172>1 \\S+ ${d.token.replace(/\./g, '\\.')} heroku logplex - - Error L10 \\(output buffer overflow\\): 1976 messages dropped since \\S+\\.\\n$`));
-      assert.match(c.lines[0], / - - line 1977\n$/);
-      assert.match(c.lines[1023], / - - line 3000\n$/);
+      assert.ok(c.dropped > 0);
+      assert.match(c.frames[0], new RegExp(`^<172>1 \\S+ ${d.token.replace(/\./g, '\\.')} heroku logplex - - Error L10 \\(output buffer overflow\\): ${c.dropped} messages dropped since \\S+\\.\\n$`));
+      const firstKept = 3000 - c.lines.length + 1;
+      assert.ok(c.lines.every((f, i) => f.endsWith(` - - line ${firstKept + i}\n`)), 'the newest lines, in order');
       // The receiver can read the last frames before the drain's write callback counts them.
       assert.ok(await until(() => accounted(h, d.id) === 3000), `delivered + dropped = ${accounted(h, d.id)}`);
       // The receiver goes away and comes back: the drain reconnects.

@@ -39,7 +39,7 @@ export function storeKey(key) {
 
 /**
  * @param {string} key
- * @param {'GET' | 'POST'} method
+ * @param {'GET' | 'POST' | 'DELETE' | 'PATCH'} method
  * @param {string} path  already URL-encoded where it holds names
  * @param {unknown} [body]
  * @returns {Promise<any>}

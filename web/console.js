@@ -1,46 +1,50 @@
-// The console page: sign in with an API key, pick an app, watch its drains, add-ons and live logs.
-// Talks only to the Platform API of the node that served it (api.js); no framework, no build step.
+// The console page: sign in with an API key, pick an app, and move between its views (logs with
+// a live chart, drains, tokens, add-ons, telemetry drains, settings) and the API keys view.
+// Routes live in the address (`#/apps/NAME/drains`, `#/keys`), so every view has a link.
 
 import { ApiError, call, storedKey, storeKey } from './api.js';
-import { showDetails } from './details.js';
-import { LogStream } from './log-stream.js';
-import { LogView } from './log-view.js';
+import { KeysView, wireCreateApp, wireDestroyApp } from './admin.js';
+import { $, h, message } from './dom.js';
+import { DrainsPanel } from './drains.js';
+import { LogsPanel } from './logs.js';
+import { AddonsPanel, TelemetryPanel, TokensPanel } from './manage.js';
+import { RateChart } from './rate-chart.js';
 
-const DETAILS_EVERY_MS = 15_000;
-
-/**
- * @template {HTMLElement} T
- * @param {string} id
- * @returns {T}
- */
-function $(id) {
-  const e = document.getElementById(id);
-  if (!e) throw new Error(`#${id} is missing from index.html`);
-  return /** @type {T} */ (e);
-}
+const TABS = ['logs', 'drains', 'tokens', 'addons', 'telemetry', 'settings'];
 
 /** @type {string | null} */
 let key = null;
 let app = '';
-/** @type {ReturnType<typeof setInterval> | undefined} */
-let detailsTimer;
+let tab = '';
+/** @type {string[]} */
+let appNames = [];
 
-const view = new LogView($('log'), ({ held, skipped, following }) => {
-  $('held').textContent = held > 0 ? `Paused: ${held} new lines held${skipped ? `, ${skipped} skipped` : ''}.` : '';
-  $('jump').hidden = following;
-});
-
-const STATE_TEXT = { connecting: 'connecting…', live: '● live', reconnecting: 'reconnecting…', ended: 'stream ended', stopped: '' };
-// `ended` carries its own "reconnecting in N s"; `reconnecting` is the browser retrying the same session.
-const stream = new LogStream({
-  key: () => key,
-  onLines: (lines) => view.add(lines),
-  onState: (state, detail) => {
-    const s = $('stream-state');
-    s.dataset.state = state;
-    s.textContent = state === 'stopped' ? detail : `${STATE_TEXT[state]}${detail && state !== 'live' ? ` — ${detail}` : ''}`;
+const hooks = { key: () => key, failed: (/** @type {unknown} */ err) => failed(err), onRefused: () => refused() };
+const logs = new LogsPanel(hooks);
+const rate = new RateChart($('rate'), hooks);
+const drains = new DrainsPanel({ list: $('drains-list'), form: $('drain-form'), input: $('drain-url'), msg: $('drains-msg') }, hooks);
+const tokens = new TokensPanel({ list: $('tokens-list'), form: $('token-form'), name: $('token-name'), msg: $('tokens-msg'), created: $('token-created') }, hooks);
+const addons = new AddonsPanel({ list: $('addons-list'), form: $('addon-form'), plan: $('addon-plan'), name: $('addon-name'), plans: $('addon-plans'), msg: $('addons-msg') }, hooks);
+const telemetry = new TelemetryPanel({ list: $('telemetry-list'), form: $('telemetry-form'), url: $('telemetry-url'), msg: $('telemetry-msg') }, hooks);
+const keys = new KeysView(
+  { list: $('keys-list'), form: $('key-form'), name: $('key-name'), admin: $('key-admin'), apps: $('key-apps'), msg: $('keys-msg'), created: $('key-created') },
+  { ...hooks, appNames: () => appNames },
+);
+wireCreateApp({ form: $('new-app'), name: $('new-app-name'), msg: $('new-app-msg') }, {
+  ...hooks,
+  created: async (name) => {
+    await loadApps();
+    location.hash = `#/apps/${encodeURIComponent(name)}/tokens`;
   },
-  onRefused: () => refused(),
+});
+const resetDestroy = wireDestroyApp({ form: $('destroy-form'), confirm: $('destroy-confirm'), button: $('destroy'), msg: $('destroy-msg') }, {
+  ...hooks,
+  app: () => app,
+  destroyed: async (name) => {
+    await loadApps();
+    location.hash = '#/';
+    $('new-app-msg').textContent = `Destroyed ${name}.`;
+  },
 });
 
 /** @param {string} text */
@@ -50,9 +54,15 @@ function banner(text) {
   b.hidden = text === '';
 }
 
+function stopAll() {
+  logs.stop();
+  rate.stop();
+  drains.stop();
+}
+
 function showLogin(error = '') {
-  stream.stop();
-  clearInterval(detailsTimer);
+  stopAll();
+  app = '';
   $('workspace').hidden = true;
   $('sign-out').hidden = true;
   $('login').hidden = false;
@@ -71,31 +81,35 @@ function refused() {
 /** @param {unknown} err */
 function failed(err) {
   if (err instanceof ApiError && err.kind === 'refused') refused();
-  else banner(err instanceof Error ? err.message : String(err));
+  else banner(message(err));
 }
 
-/** @param {string} k */
-async function loadApps(k) {
+async function loadApps(k = key) {
+  if (k === null) return;
   /** @type {{id: string, name: string}[]} */
   const apps = await call(k, 'GET', '/apps');
   apps.sort((a, b) => a.name.localeCompare(b.name));
-  const list = $('apps-list');
-  list.replaceChildren(
-    ...apps.map((a) => {
-      const li = document.createElement('li');
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.textContent = a.name;
-      b.dataset.app = a.name;
-      b.addEventListener('click', () => {
-        location.hash = `#/apps/${encodeURIComponent(a.name)}`;
-      });
-      li.append(b);
-      return li;
-    }),
+  appNames = apps.map((a) => a.name);
+  $('apps-list').replaceChildren(
+    ...apps.map((a) => h('li', {}, h('a', { href: `#/apps/${encodeURIComponent(a.name)}`, 'data-app': a.name, class: 'app-link' }, a.name))),
   );
   $('apps-empty').hidden = apps.length > 0;
-  return apps;
+  markCurrent();
+}
+
+function markCurrent() {
+  for (const a of $('apps-list').querySelectorAll('a')) {
+    if (/** @type {HTMLElement} */ (a).dataset.app === app && tab !== 'keys') a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  if (tab === 'keys') $('keys-link').setAttribute('aria-current', 'page');
+  else $('keys-link').removeAttribute('aria-current');
+  for (const t of $('app-body').querySelectorAll('.tabs a')) {
+    const name = /** @type {HTMLElement} */ (t).dataset.tab ?? '';
+    /** @type {HTMLAnchorElement} */ (t).href = `#/apps/${encodeURIComponent(app)}/${name}`;
+    if (name === tab) t.setAttribute('aria-current', 'page');
+    else t.removeAttribute('aria-current');
+  }
 }
 
 /** @param {string} k */
@@ -110,47 +124,79 @@ async function signIn(k) {
   route();
 }
 
+/** `#/apps/NAME[/TAB][?at=…&q=…]` or `#/keys`. */
 function route() {
-  const m = /^#\/apps\/([^/]+)$/.exec(location.hash);
-  const name = m ? decodeURIComponent(m[1]) : '';
-  if (key === null || name === app) return;
-  select(name);
+  if (key === null) return;
+  const [path, query = ''] = location.hash.slice(1).split('?');
+  if (path === '/keys') return openKeys();
+  const m = /^\/apps\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
+  const params = new URLSearchParams(query);
+  const at = params.get('at');
+  const target = at ? { at, q: params.get('q') ?? '' } : null;
+  openApp(m ? decodeURIComponent(m[1]) : '', m?.[2] && TABS.includes(m[2]) ? m[2] : 'logs', target);
 }
 
-/** @param {string} name */
-function select(name) {
-  app = name;
-  clearInterval(detailsTimer);
-  for (const b of $('apps-list').querySelectorAll('button')) {
-    if (b.dataset.app === name) b.setAttribute('aria-current', 'true');
-    else b.removeAttribute('aria-current');
-  }
+function openKeys() {
+  stopAll();
+  app = '';
+  tab = 'keys';
+  $('pick').hidden = true;
+  $('app-body').hidden = true;
+  $('keys-view').hidden = false;
+  markCurrent();
+  void keys.show();
+}
+
+/**
+ * @param {string} name
+ * @param {string} view
+ * @param {{at: string, q: string} | null} target
+ */
+function openApp(name, view, target) {
+  const changed = name !== app || tab === 'keys';
+  $('keys-view').hidden = true;
   $('pick').hidden = name !== '';
   $('app-body').hidden = name === '';
-  view.clear();
   if (name === '') {
-    stream.stop();
+    stopAll();
+    app = '';
+    tab = '';
+    markCurrent();
     return;
   }
-  $('app-title').textContent = name;
-  /** @type {HTMLInputElement} */ ($('f-source')).value = '';
-  /** @type {HTMLInputElement} */ ($('f-dyno')).value = '';
-  setPaused(false);
-  stream.start(name, {});
-  const details = () => {
-    const k = key;
-    if (k !== null) showDetails(k, name, () => app === name && key === k).catch(failed);
-  };
-  details();
-  detailsTimer = setInterval(details, DETAILS_EVERY_MS);
-}
-
-/** @param {boolean} on */
-function setPaused(on) {
-  const b = $('pause');
-  b.setAttribute('aria-pressed', String(on));
-  b.textContent = on ? 'Resume' : 'Pause';
-  view.setPaused(on);
+  if (changed) {
+    stopAll();
+    app = name;
+    $('app-title').textContent = name;
+    resetDestroy();
+    const tele = /** @type {HTMLElement} */ ($('app-body').querySelector('[data-tab="telemetry"]'));
+    tele.hidden = true;
+    void telemetry.start(name).then((ok) => {
+      if (app === name) tele.hidden = !ok;
+    });
+  }
+  // Each management view reads afresh when it is opened: another tab or the CLI may have changed it.
+  if (changed || view !== tab) {
+    if (view === 'tokens') void tokens.start(name);
+    if (view === 'addons') void addons.start(name);
+    if (view === 'telemetry') void telemetry.reload();
+  }
+  tab = view;
+  for (const t of TABS) $(`view-${t}`).hidden = t !== view;
+  // The log stream and the chart run while the Logs view is open, drain polling with Drains.
+  if (view === 'logs') {
+    if (changed || target || logs.app === '') {
+      logs.start(name, target);
+      rate.start(name);
+    }
+  } else {
+    logs.stop();
+    rate.stop();
+  }
+  if (view === 'drains') {
+    if (drains.app !== name) drains.start(name);
+  } else drains.stop();
+  markCurrent();
 }
 
 $('login-form').addEventListener('submit', (e) => {
@@ -162,45 +208,20 @@ $('login-form').addEventListener('submit', (e) => {
   signIn(k)
     .then(() => (input.value = ''))
     .catch((err) => {
-      $('login-error').textContent =
-        err instanceof ApiError && err.kind === 'refused' ? 'That key was refused.' : err instanceof Error ? err.message : String(err);
+      $('login-error').textContent = err instanceof ApiError && err.kind === 'refused' ? 'That key was refused.' : message(err);
     });
 });
 
 $('sign-out').addEventListener('click', () => {
   key = null;
-  app = '';
   storeKey(null);
-  view.clear();
   showLogin();
 });
 
-$('filters').addEventListener('submit', (e) => {
-  e.preventDefault();
-  if (app === '') return;
-  const source = /** @type {HTMLInputElement} */ ($('f-source')).value.trim();
-  const dyno = /** @type {HTMLInputElement} */ ($('f-dyno')).value.trim();
-  view.clear();
-  const parts = [source && `source=${source}`, dyno && `dyno=${dyno}`].filter(Boolean);
-  view.note(parts.length ? `— new session, filtered: ${parts.join(' ')} —` : '— new session, no filter —');
-  stream.start(app, { source, dyno });
-});
-
-$('pause').addEventListener('click', () => setPaused($('pause').getAttribute('aria-pressed') !== 'true'));
-$('clear').addEventListener('click', () => view.clear());
-$('jump').addEventListener('click', () => view.jumpToEnd());
-$('apps-refresh').addEventListener('click', () => {
-  if (key !== null) loadApps(key).then(() => select(app)).catch(failed);
-});
-$('details-refresh').addEventListener('click', () => {
-  const k = key;
-  const name = app;
-  if (k !== null && name !== '') showDetails(k, name, () => app === name && key === k).catch(failed);
-});
 $('home').addEventListener('click', (e) => {
   e.preventDefault();
   history.replaceState(null, '', location.pathname);
-  select('');
+  openApp('', 'logs', null);
 });
 window.addEventListener('hashchange', route);
 window.addEventListener('offline', () => banner('The network is down: the console will reconnect when it is back.'));
@@ -208,4 +229,4 @@ window.addEventListener('online', () => banner(''));
 
 const saved = storedKey();
 if (saved === null) showLogin();
-else signIn(saved).catch((err) => (err instanceof ApiError && err.kind === 'refused' ? refused() : showLogin(err.message)));
+else signIn(saved).catch((err) => (err instanceof ApiError && err.kind === 'refused' ? refused() : showLogin(message(err))));

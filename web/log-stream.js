@@ -6,12 +6,12 @@
 //   ended ──after a backoff (1 s … 30 s)──▶ connecting, with a new session
 //
 // The browser's own retries resume the same session (Last-Event-ID: no history again). A new
-// session replays up to 100 lines of history; the lines already on screen are skipped.
+// session replays history (up to 100 lines on a reconnect); the lines already on screen are skipped.
 
 import { ApiError, call, sameOrigin, seg } from './api.js';
 
 /** @typedef {'connecting' | 'live' | 'reconnecting' | 'ended' | 'stopped'} StreamState */
-/** @typedef {{source?: string, dyno?: string}} StreamFilter */
+/** @typedef {{source?: string, dyno?: string, search?: string}} StreamFilter */
 
 const RECENT = 300; // lines remembered to skip history repeated by a new session
 
@@ -23,9 +23,12 @@ export class LogStream {
    *   onState: (state: StreamState, detail: string) => void,
    *   onRefused: () => void,
    * }} hooks
+   * @param {{lines?: number, priority?: boolean}} [opts]  history lines to replay; `<PRI>` per line
    */
-  constructor(hooks) {
+  constructor(hooks, opts = {}) {
     this.hooks = hooks;
+    this.lines = opts.lines ?? 100;
+    this.priority = opts.priority ?? false;
     /** @type {EventSource | null} */
     this.es = null;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -73,10 +76,13 @@ export class LogStream {
     const key = this.hooks.key();
     if (key === null) return;
     this.hooks.onState('connecting', again ? 'opening a new log session' : 'opening a log session');
-    /** @type {{lines: number, tail: boolean, source?: string, dyno?: string}} */
-    const body = { lines: 100, tail: true };
+    /** @type {{lines: number, tail: boolean, priority?: boolean, source?: string, dyno?: string, search?: string}} */
+    const body = { lines: again ? Math.min(this.lines, 100) : this.lines, tail: true };
+    if (this.priority) body.priority = true;
     if (this.filter.source) body.source = this.filter.source;
     if (this.filter.dyno) body.dyno = this.filter.dyno;
+    // Searched on the node, over the history and the tail: only matching lines travel.
+    if (this.filter.search) body.search = this.filter.search;
     let session;
     try {
       session = await call(key, 'POST', `/apps/${seg(this.app)}/log-sessions`, body);

@@ -11,6 +11,8 @@ export interface SinkOptions {
   latency?: boolean;
   /** Capacity of the latency record; later lines are counted but not recorded. */
   maxSamples?: number;
+  /** Listen on this port (an outage run brings a receiver back where the drain points); default any. */
+  port?: number;
 }
 
 export interface WaitResult {
@@ -267,11 +269,11 @@ export class HttpSink extends CountingSink {
 
   static async start(opts: SinkOptions = {}): Promise<HttpSink> {
     const sink = new HttpSink(opts);
-    await sink.listen();
+    await sink.listen(opts.port ?? 0);
     return sink;
   }
 
-  private async listen(): Promise<void> {
+  private async listen(port: number): Promise<void> {
     this.server = http.createServer((req, res) => {
       const header = Number(req.headers['logplex-msg-count']);
       const trusted = Number.isInteger(header) && header >= 0 && !this.latency;
@@ -303,7 +305,7 @@ export class HttpSink extends CountingSink {
     this.server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(0, '127.0.0.1', () => resolve());
+      this.server!.listen(port, '127.0.0.1', () => resolve());
     });
     this.port = (this.server.address() as AddressInfo).port;
   }

@@ -1,11 +1,12 @@
-// Micro-benchmarks of what happens to each line after parsing: routing, the rings, history, drain buffers.
+// Micro-benchmarks of what happens to each line after parsing: routing, the rings, history, drain queues.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ring } from '../../src/core/ring.js';
 import type { LogLine } from '../../src/core/log-line.js';
-import { DrainBuffer } from '../../src/drains/buffer.js';
+import { syslogEncoder } from '../../src/drains/encoder.js';
+import { DrainQueue } from '../../src/drains/queue/queue.js';
 import { HISTORY_LINES } from '../../src/history/contract.js';
 import { SqliteHistory } from '../../src/history/sqlite-history.js';
 import { Router } from '../../src/router/router.js';
@@ -42,11 +43,11 @@ const lines = parsedLines(HISTORY_LINES);
 const routed = lines.map((l) => ({ ...l, source: 'app' }));
 const history = new SqliteHistory(db, { worker: false, flushMs: 3_600_000 });
 const ring = new Ring<LogLine>(1024);
-const buffer = new DrainBuffer(1024);
-for (let i = 0; i < 1024; i++) {
-  ring.push(routed[i]);
-  buffer.push(routed[i]);
-}
+// A memory-only drain queue at its budget: every push past it drops (and counts) the oldest block.
+const queue = new DrainQueue({ memoryBytes: 1 << 20, blockBytes: 64 * 1024, blockLines: Number.MAX_SAFE_INTEGER });
+const encoder = syslogEncoder('d.00000000-0000-4000-8000-000000000000');
+for (let i = 0; i < 1024; i++) ring.push(routed[i]);
+for (let i = 0; i < 8192; i++) encoder.put(encoder.prepare(routed[i % HISTORY_LINES]), queue);
 let k = 0;
 
 export const benchmarks: MicroBench[] = [
@@ -63,10 +64,10 @@ export const benchmarks: MicroBench[] = [
     fn: () => ring.push(routed[k++ % HISTORY_LINES]),
   },
   {
-    name: 'drains/buffer: DrainBuffer.push into a full 1,024 buffer (drop-oldest, counted)',
+    name: 'drains/queue: encode + queue one syslog frame into a full 1 MiB memory-only queue (drop-oldest, counted)',
     fn: () => {
-      buffer.push(routed[k++ % HISTORY_LINES]);
-      return buffer.dropped;
+      encoder.put(encoder.prepare(routed[k++ % HISTORY_LINES]), queue);
+      return queue.counters.dropped;
     },
   },
   {

@@ -1,5 +1,7 @@
 // Add-on manifests (SPEC §6.1): the zod schema, the checks kensa made, and the record's parsed form.
 import { z } from 'zod';
+import { allowedAddresses } from '../drains/address-guard.js';
+import { addressRefusal, parseAddress } from '../drains/address-policy.js';
 
 export const REQUIRES = ['syslog_drain', 'log_input', 'many_per_app'] as const;
 export type Requirement = (typeof REQUIRES)[number];
@@ -60,6 +62,21 @@ export const ManifestSchema = z.looseObject({
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 
+/** Far deeper than any real manifest (api.production.base_url is 3 levels). */
+export const MAX_MANIFEST_DEPTH = 32;
+
+/** True when objects and arrays nest more than `max` levels; iterative, so any depth is safe to ask about. */
+function nestedDeeper(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export type ManifestCheck = { ok: true; manifest: Manifest } | { ok: false; reason: string };
 
 /** `fast-db` → `FAST_DB`: the default prefix, as Heroku documents it. */
@@ -73,6 +90,9 @@ export function defaultPrefix(id: string): string {
  * is allowed to loopback hosts so a partner can develop and test on one machine.
  */
 export function checkManifest(raw: unknown): ManifestCheck {
+  // Checked before the schema sees it: validating or storing a deeply nested value recurses
+  // once per level, and 20,000 levels overflow the stack (a RangeError, a 500).
+  if (nestedDeeper(raw, MAX_MANIFEST_DEPTH)) return { ok: false, reason: `the manifest is nested more than ${MAX_MANIFEST_DEPTH} levels deep` };
   const r = ManifestSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -105,6 +125,10 @@ export function checkBaseUrl(raw: string): string | undefined {
   }
   if (u.username || u.password) return 'must not carry a user or password (Sluice sends id:api.password itself)';
   if (u.search || u.hash) return 'must not have a query or fragment';
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  // Link-local (cloud metadata at 169.254.169.254) is never a partner, in any spelling of the address.
+  const refused = parseAddress(host) ? addressRefusal(host, host, false) : undefined;
+  if (refused) return refused.replace('drains to it are', 'partner calls to it are');
   if (u.protocol === 'https:') return undefined;
   if (u.protocol === 'http:') {
     if (isLoopbackHost(u.hostname)) return undefined;
@@ -115,7 +139,24 @@ export function checkBaseUrl(raw: string): string | undefined {
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+  return h === 'localhost' || parseAddress(h)?.cls === 'loopback';
+}
+
+/**
+ * The base URL's host name resolved now: undefined when it may be called, else why not (it
+ * resolves only to link-local addresses). A name that does not resolve yet is accepted; every
+ * call checks again (addons/client.ts).
+ */
+export async function baseUrlAddressProblem(raw: string): Promise<string | undefined> {
+  const host = new URL(raw).hostname.replace(/^\[|\]$/g, '');
+  if (parseAddress(host)) return undefined; // literals: checkBaseUrl
+  try {
+    await allowedAddresses(host, false);
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return e.code ? undefined : e.message.replace('drains to it are', 'partner calls to it are');
+  }
 }
 
 export const requires = (m: Manifest, r: Requirement): boolean => m.api.requires.includes(r);

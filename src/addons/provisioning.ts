@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { redactUrl } from '../core/redact.js';
 import { SluiceError } from '../core/errors.js';
 import { newDrainToken, newId, newLogToken } from '../core/ids.js';
-import { validateDrainUrl } from '../drains/url.js';
+import { validateDrainUrl, type SelfListeners } from '../drains/url.js';
 import type { ConfigStore } from '../store/contract.js';
 import type { AddonRecord, AddonServiceRecord, AppRecord, DrainRecord } from '../store/records.js';
 import { callPartner, DEFAULT_POLICY, oneLine, type CallPolicy, type PartnerEndpoint } from './client.js';
@@ -26,6 +26,8 @@ export interface ProvisionerOptions {
   publicUrl: () => string;
   /** Refuse loopback and private drain targets (`--deny-private-drains`). */
   denyPrivateDrains: () => boolean;
+  /** This server's own listeners: a partner's drain may not point at them (a loop). */
+  self?: () => SelfListeners;
   policy?: Partial<CallPolicy>;
   /** How long an add-on may stay `provisioning` (a 202) before it is failed and removed. */
   provisioningTimeoutMs?: number;
@@ -141,7 +143,11 @@ export class Provisioner {
     note: Note,
   ): Promise<{ addon: AddonRecord; message?: string }> {
     const { name } = addon;
-    const reply = await callPartner(endpoint(manifest), 'POST', undefined, payload, this.policy);
+    const reply = await callPartner(endpoint(manifest), 'POST', undefined, payload, this.policy, {
+      // It answered 2xx after we gave up (or made a second installation on a retry): that
+      // installation has no add-on here, so the partner is told to remove it.
+      onLate: (late) => void this.removeLate(manifest, addon, late.body, note),
+    });
     if (!reply.ok) {
       await this.discard(addon);
       const why = `${manifest.id} ${reply.reason}`;
@@ -166,6 +172,11 @@ export class Provisioner {
     }
 
     const r = parsed.data;
+    // The app (or this add-on) may have been deleted while the partner was answering: then the
+    // partner's installation is removed again rather than attached to nothing.
+    if (await this.undoIfGone(app, addon, manifest, providerId, note)) {
+      throw new SluiceError('not_found', `${app.name} was deleted while ${manifest.id} was provisioning ${name}; nothing was kept.`, 'app');
+    }
     Object.assign(addon, {
       provider_id: providerId ?? null,
       config_vars: r.config ?? {},
@@ -181,8 +192,35 @@ export class Provisioner {
       await this.discard(addon).catch(() => undefined);
       throw err;
     }
+    if (await this.undoIfGone(app, addon, manifest, providerId, note)) {
+      throw new SluiceError('not_found', `${app.name} was deleted while ${manifest.id} was provisioning ${name}; nothing was kept.`, 'app');
+    }
     note(app.id, isAsync ? `Add-on ${name} is provisioning (the provider will finish it)` : `Add-on ${name} provisioned`);
     return { addon, message: r.message ? oneLine(r.message) : undefined };
+  }
+
+  /** True (and the partner told DELETE, the platform side removed) when the app or add-on is gone. */
+  private async undoIfGone(app: AppRecord, addon: AddonRecord, manifest: Manifest, providerId: string | undefined, note: Note): Promise<boolean> {
+    if (this.store.getApp(app.id) && this.store.getAddon(addon.id)) return false;
+    await callPartner(endpoint(manifest), 'DELETE', providerId ?? addon.id, undefined, this.policy);
+    await this.discard(addon).catch(() => undefined);
+    if (this.store.getApp(app.id)) note(app.id, `Add-on ${addon.name} was removed while ${manifest.id} was provisioning it; ${manifest.id} was told to remove it`);
+    return true;
+  }
+
+  /** A partner's late 2xx to a provision call we had given up on: its installation is removed. */
+  private async removeLate(manifest: Manifest, addon: AddonRecord, body: unknown, note: Note): Promise<void> {
+    const raw = (body as { id?: unknown } | null)?.id;
+    const id = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : addon.id;
+    const current = this.store.getAddon(addon.id);
+    if (current && current.provider_id === id) return; // it is the installation we kept
+    const reply = await callPartner(endpoint(manifest), 'DELETE', id, undefined, this.policy);
+    if (this.store.getApp(addon.app_id)) {
+      note(
+        addon.app_id,
+        `Add-on ${addon.name}: ${manifest.id} answered after the timeout; ${reply.ok ? 'told it to remove that installation' : `telling it to remove that installation failed: ${manifest.id} ${reply.reason}`}`,
+      );
+    }
   }
 
   async changePlan(addon: AddonRecord, wanted: string, note: Note): Promise<{ addon: AddonRecord; message?: string }> {
@@ -302,7 +340,7 @@ export class Provisioner {
 
   private async drainProblem(manifest: Manifest, appId: string, url: string, self?: string): Promise<string | undefined> {
     if (!requires(manifest, 'syslog_drain')) return 'log_drain_url given but the manifest does not require syslog_drain';
-    const check = await validateDrainUrl(url, { denyPrivate: this.opts.denyPrivateDrains() });
+    const check = await validateDrainUrl(url, { denyPrivate: this.opts.denyPrivateDrains(), self: this.opts.self?.() });
     if (!check.ok) return `log_drain_url ${redactUrl(url)}: ${check.reason}`;
     if (this.store.listDrains(appId).some((d) => d.url === url && d.id !== self)) {
       return `log_drain_url ${redactUrl(url)}: the app already has a drain with this URL`;

@@ -1,5 +1,5 @@
 // `/addon-services`: an admin registers a partner by its manifest (SPEC §6.1); everyone lists them.
-import { checkManifest } from '../addons/manifest.js';
+import { baseUrlAddressProblem, checkManifest } from '../addons/manifest.js';
 import { serviceView } from '../addons/views.js';
 import { SluiceError } from '../core/errors.js';
 import type { RouteModule } from './context.js';
@@ -10,6 +10,8 @@ export const addonServiceRoutes: RouteModule = (r) => {
     ctx.deps.auth.requireAdmin(ctx.principal());
     const check = checkManifest(await readJson(ctx.req));
     if (!check.ok) throw new SluiceError('invalid_params', `Invalid manifest: ${check.reason}.`);
+    const addr = await baseUrlAddressProblem(check.manifest.api.production.base_url);
+    if (addr) throw new SluiceError('invalid_params', `Invalid manifest: api.production.base_url: ${addr}.`);
     const { store } = ctx.deps;
     const m = check.manifest;
     if (store.getAddonService(m.id)) {

@@ -7,6 +7,7 @@ import type { TailHub } from '../tail/hub.js';
 import type { SessionRegistry } from '../tail/sessions.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { DrainManager } from '../drains/manager.js';
+import type { SelfListeners } from '../drains/url.js';
 import type { Provisioner } from '../addons/provisioning.js';
 import type { Auth, Principal } from './auth.js';
 
@@ -14,6 +15,8 @@ export interface ApiConfig {
   /** Base of URLs handed out (`logplex_url`, `log_input_url`). */
   publicUrl: string;
   version: string;
+  /** When set, `GET /metrics` needs this bearer token (`--metrics-auth`). */
+  metricsToken?: string;
 }
 
 export interface ApiDeps {
@@ -38,6 +41,8 @@ export interface ApiDeps {
     health?: (drainId: string) => unknown;
     /** Resolve host names to check their addresses (default true). */
     resolve?: boolean;
+    /** This node's own listeners, refused as drain targets (a drain to itself loops). */
+    self?: () => SelfListeners;
   };
   /** Cluster mode: the engine's health, which `/healthz` reports (degraded when it is not ok). */
   engine?: () => { status: 'ok' | 'degraded'; engine: unknown };

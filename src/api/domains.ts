@@ -1,9 +1,10 @@
-// `/apps/{app}/domains`: the hostnames whose router (load balancer) lines belong to an app.
+// `/apps/{app}/domains`: the hostnames whose router (load balancer) lines belong to an app. A
+// hostname another tenant holds is refused as "not available", like reserved names (no oracle).
 import { z } from 'zod';
 import { SluiceError } from '../core/errors.js';
-import { domainInUse } from '../store/rules.js';
 import { audit } from './audit.js';
-import type { RouteModule } from './context.js';
+import { mayUseApp } from './auth.js';
+import type { Ctx, RouteModule } from './context.js';
 import { sendJson } from './http-util.js';
 import { body } from './validate.js';
 
@@ -15,6 +16,23 @@ const CreateDomain = z.object({
     .refine((s) => HOSTNAME.test(s), 'must be a DNS hostname such as www.example.com'),
 });
 
+/** Names no app may route: this machine's, the never-existing, and bare IP addresses. */
+function reserved(h: string): boolean {
+  return h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.invalid') || /^[0-9.]+$/.test(h);
+}
+
+const notAvailable = (h: string): string => `hostname: ${h} is not available; choose another name.`;
+
+/**
+ * A taken hostname: the caller who may see its app is told which (409); anyone else gets the
+ * answer a reserved name gets (422), so a limited key learns nothing about other tenants.
+ */
+function refusal(ctx: Ctx, hostname: string, ownerId: string | undefined): SluiceError {
+  return ownerId !== undefined && mayUseApp(ctx.principal(), ownerId)
+    ? new SluiceError('conflict', `${hostname} is already added to ${ctx.deps.store.getApp(ownerId)?.name ?? ownerId}.`)
+    : new SluiceError('invalid_params', notAvailable(hostname));
+}
+
 export const domainRoutes: RouteModule = (r) => {
   r.on('GET', '/apps/:app/domains', (ctx) => {
     const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
@@ -22,11 +40,20 @@ export const domainRoutes: RouteModule = (r) => {
   });
 
   r.on('POST', '/apps/:app/domains', async (ctx) => {
-    const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
+    const p = ctx.principal();
+    const app = ctx.deps.auth.app(p, ctx.params.app ?? '');
     const { hostname } = await body(ctx, CreateDomain);
-    if (ctx.deps.store.domainOwner(hostname)) throw domainInUse(hostname);
+    const owner = ctx.deps.store.domainOwner(hostname);
+    if (owner) throw refusal(ctx, hostname, owner.app_id);
+    if (reserved(hostname)) throw new SluiceError('invalid_params', notAvailable(hostname));
     const d = { app_id: app.id, hostname, created_at: new Date().toISOString() };
-    await ctx.deps.store.putDomain(d);
+    try {
+      await ctx.deps.store.putDomain(d);
+    } catch (err) {
+      // Another app won the name meanwhile (the store's compare-and-set): answered as above.
+      if (err instanceof SluiceError && err.id === 'conflict') throw refusal(ctx, hostname, ctx.deps.store.domainOwner(hostname)?.app_id);
+      throw err;
+    }
     audit(ctx, app.id, `Domain ${hostname} added`);
     sendJson(ctx.res, 201, d);
   });

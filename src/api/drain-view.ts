@@ -13,5 +13,7 @@ export function drainView(d: DrainRecord, store: ConfigStore) {
     token: d.token,
     updated_at: d.updated_at,
     url: d.url,
+    // Sluice's addition (strict RFC 5424 frames); absent for Heroku's default format.
+    ...(d.format ? { format: d.format } : {}),
   };
 }

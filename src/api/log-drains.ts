@@ -12,7 +12,11 @@ import { drainView } from './drain-view.js';
 import { sendJson } from './http-util.js';
 import { body } from './validate.js';
 
-const CreateDrain = z.object({ url: z.string().trim().min(1, 'is required').max(2048, 'is longer than 2048 characters') });
+const CreateDrain = z.object({
+  url: z.string().trim().min(1, 'is required').max(2048, 'is longer than 2048 characters'),
+  // `rfc5424`: frames with a nil STRUCTURED-DATA, for receivers that parse strict RFC 5424.
+  format: z.enum(['heroku', 'rfc5424']).optional(),
+});
 
 function service(ctx: Ctx) {
   const d = ctx.deps.drains;
@@ -47,8 +51,8 @@ export const logDrainRoutes: RouteModule = (r) => {
   r.on('POST', '/apps/:app/log-drains', async (ctx) => {
     const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
     const svc = service(ctx);
-    const { url } = await body(ctx, CreateDrain);
-    const check = await validateDrainUrl(url, { denyPrivate: svc.denyPrivate, resolve: svc.resolve });
+    const { url, format } = await body(ctx, CreateDrain);
+    const check = await validateDrainUrl(url, { denyPrivate: svc.denyPrivate, resolve: svc.resolve, self: svc.self?.() });
     if (!check.ok) throw new SluiceError('invalid_params', `Invalid drain URL: ${check.reason}.`);
     const { store } = ctx.deps;
     const existing = store.listDrains(app.id);
@@ -57,9 +61,19 @@ export const logDrainRoutes: RouteModule = (r) => {
     if (existing.some((d) => normal(d.url) === normal(url))) throw drainExists(app.name, url);
     if (existing.length >= svc.maxPerApp) throw drainLimit(svc.maxPerApp, app.name);
     const now = new Date().toISOString();
-    const drain: DrainRecord = { id: newId(), app_id: app.id, token: newDrainToken(), url, addon_id: null, created_at: now, updated_at: now };
+    const drain: DrainRecord = {
+      id: newId(),
+      app_id: app.id,
+      token: newDrainToken(),
+      url,
+      addon_id: null,
+      ...(format === 'rfc5424' ? { format } : {}),
+      created_at: now,
+      updated_at: now,
+    };
     await store.putDrain(drain, { maxPerApp: svc.maxPerApp });
-    audit(ctx, app.id, `Added drain ${redactUrl(url)} (${drain.token})`);
+    // Every drain of the app receives this line: it names the drain by id, never by its token.
+    audit(ctx, app.id, `Added drain ${redactUrl(url)} (${drain.id})`);
     sendJson(ctx.res, 201, drainView(drain, store));
   });
 
@@ -81,7 +95,7 @@ export const logDrainRoutes: RouteModule = (r) => {
     }
     const view = drainView(drain, ctx.deps.store);
     await ctx.deps.store.deleteDrain(drain.id);
-    audit(ctx, app.id, `Removed drain ${redactUrl(drain.url)} (${drain.token})`);
+    audit(ctx, app.id, `Removed drain ${redactUrl(drain.url)} (${drain.id})`);
     sendJson(ctx.res, 200, view);
   });
 

@@ -19,6 +19,9 @@ const CreateSession = z.object({
   dyno: filterValue,
   dyno_name: filterValue,
   type: filterValue,
+  // Sluice's extensions (the console): a case-insensitive substring filter, and `<PRI>` per line.
+  search: z.string().max(256).optional(),
+  priority: flag.optional(),
 });
 
 export const logSessionRoutes: RouteModule = (r) => {
@@ -30,7 +33,8 @@ export const logSessionRoutes: RouteModule = (r) => {
       // More than the history holds is answered with what it holds, as Heroku does.
       lines: Math.min(b.lines ?? 100, HISTORY_LINES),
       tail: b.tail ?? false,
-      filter: { source: b.source || undefined, dyno: b.dyno_name || b.dyno || undefined, type: b.type || undefined },
+      filter: { source: b.source || undefined, dyno: b.dyno_name || b.dyno || undefined, type: b.type || undefined, search: b.search || undefined },
+      priority: b.priority ?? false,
     });
     const created = s.createdAt.toISOString();
     sendJson(ctx.res, 201, {
@@ -45,7 +49,7 @@ export const logSessionRoutes: RouteModule = (r) => {
   r.on('GET', '/sessions/:id', async (ctx) => {
     const s = await ctx.deps.sessions.open(ctx.params.id ?? '', ctx.query.get('secret') ?? '');
     if (!s || !ctx.deps.store.getApp(s.appId)) {
-      throw new SluiceError('not_found', 'Log session not found or expired: sessions must be opened within 60 seconds.');
+      throw new SluiceError('not_found', 'Log session not found, expired or already read: a session must be opened within 60 seconds, and one without tail serves its history once.');
     }
     await serveSession(ctx.req, ctx.res, s, { history: ctx.deps.history, hub: ctx.deps.hub });
   });

@@ -1,6 +1,6 @@
 // `sluice apps`, `apps:create`, `apps:destroy`, `tokens`, `tokens:create`, `login`.
 import { Command } from 'commander';
-import { ApiClient, CliError, enc } from './client.js';
+import { ApiClient, checkUrl, CliError, enc } from './client.js';
 import { loadConfig, saveConfig } from './config.js';
 
 interface App {
@@ -81,7 +81,7 @@ export function appCommands(): Command[] {
       .requiredOption('--url <url>', 'Sluice base URL, e.g. http://127.0.0.1:8601')
       .requiredOption('--api-key <key>', 'an API key (or set SLUICE_API_KEY and pass it here)')
       .action(async (o: { url: string; apiKey: string }) => {
-        const cfg = { url: o.url.replace(/\/+$/, ''), apiKey: o.apiKey };
+        const cfg = { url: checkUrl(o.url.replace(/\/+$/, ''), '--url'), apiKey: o.apiKey };
         await new ApiClient(cfg).request('GET', '/apps'); // prove the key works before storing it
         print(`Logged in to ${cfg.url}; saved to ${saveConfig(cfg)}`);
       }),

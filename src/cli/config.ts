@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 export interface CliConfig {
   url: string;
   apiKey: string | undefined;
+  /** Per-request timeout; SLUICE_TIMEOUT (seconds) or 10 s when absent. */
+  timeoutMs?: number;
 }
 
 export function configPath(): string {

@@ -1,5 +1,5 @@
 // `sluice drains`, `drains:add`, `drains:remove`, `drains:test`: the Heroku CLI's drain commands, plus health.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ApiClient, enc } from './client.js';
 import { loadConfig } from './config.js';
 
@@ -18,6 +18,10 @@ interface Health {
   delivered: number;
   dropped: number;
   queued: number;
+  spool_lines?: number;
+  spool_share?: number;
+  oldest_queued_age_ms?: number | null;
+  corrupt?: number;
 }
 interface TestResult {
   ok: boolean;
@@ -35,7 +39,9 @@ const appOption = (c: Command): Command => c.requiredOption('-a, --app <app>', '
 
 /** One indented line under a drain: its state and counters. */
 export function healthLine(h: Health): string {
-  const parts = [h.state, `delivered ${h.delivered}`, `dropped ${h.dropped}`, `queued ${h.queued}`];
+  const spool = h.spool_lines ? ` (${h.spool_lines} in the spool, ${Math.round((h.spool_share ?? 0) * 1000) / 10}% of its budget)` : '';
+  const parts = [h.state, `delivered ${h.delivered}`, `dropped ${h.dropped}${h.corrupt ? ` (${h.corrupt} unreadable in the spool)` : ''}`, `queued ${h.queued}${spool}`];
+  if (h.oldest_queued_age_ms) parts.push(`oldest queued ${Math.round(h.oldest_queued_age_ms / 1000)} s ago`);
   parts.push(h.last_success_at ? `last success ${h.last_success_at}` : 'no success yet');
   if (h.last_error && h.state !== 'delivering') parts.push(`last error ${h.last_error_at ?? ''}: ${h.last_error}`);
   return `  ${parts.join(' · ')}`;
@@ -79,9 +85,10 @@ export function drainCommands(): Command[] {
     appOption(new Command('drains:add'))
       .description('add a log drain: syslog://, syslog+tls://[#insecure], syslog+udp://, http:// or https://[user:pass@]')
       .argument('<url>', 'where to send every line of the app')
+      .addOption(new Option('--format <format>', "HTTP drains: 'rfc5424' for strict RFC 5424 frames (nil STRUCTURED-DATA); default Heroku's").choices(['heroku', 'rfc5424']))
       .option('--json', 'print JSON')
-      .action(async (url: string, o: { app: string; json?: boolean }) => {
-        const d = await client().request<Drain>('POST', `/apps/${enc(o.app)}/log-drains`, { url });
+      .action(async (url: string, o: { app: string; json?: boolean; format?: string }) => {
+        const d = await client().request<Drain>('POST', `/apps/${enc(o.app)}/log-drains`, { url, ...(o.format ? { format: o.format } : {}) });
         if (o.json) return print(JSON.stringify(d, null, 2));
         print(`Successfully added drain ${d.url}`);
       }),

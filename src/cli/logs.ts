@@ -1,6 +1,6 @@
 // `sluice logs -a APP`: opens a log session and prints its lines, coloured on a terminal.
 import { Command, Option } from 'commander';
-import { ApiClient, CliError, enc } from './client.js';
+import { ApiClient, CliError, enc, fetchWithTimeout, timeoutMs } from './client.js';
 import { colourise } from './colors.js';
 import { loadConfig } from './config.js';
 
@@ -24,7 +24,7 @@ export function logsCommand(): Command {
         dyno: o.dyno,
         type: o.processType,
       });
-      const res = await fetch(session.logplex_url, { headers: { Accept: 'text/plain' } });
+      const res = await fetchWithTimeout(session.logplex_url, { headers: { Accept: 'text/plain' } }, timeoutMs(), api.url);
       if (!res.ok || !res.body) throw new CliError(`Log stream failed: HTTP ${res.status}`);
       const colour = o.color && process.stdout.isTTY === true && !process.env.NO_COLOR;
       const decoder = new TextDecoder();

@@ -3,7 +3,10 @@ import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/je
 import { Kvm, type KV } from '@nats-io/kv';
 import { decodeLines } from '../engine/nats/lines.js';
 import { isWrongLastSequence, type NatsLink } from '../engine/nats/link.js';
+import { HealthTracker, type DrainHealth } from '../drains/health.js';
 import type { DrainManager } from '../drains/manager.js';
+import { emptyQueueStats } from '../drains/queue/queue.js';
+import { emptyCounters } from '../drains/queue/state.js';
 import type { ConfigStore } from '../store/contract.js';
 import type { Logger } from '../telemetry/logger.js';
 import { DRAIN_STREAM, drainSubject } from './drain-feed.js';
@@ -20,6 +23,8 @@ export interface OwnershipOptions {
   tickMs?: number;
   /** Lines a drain may hold queued locally before its owner stops pulling (the rest waits, replicated, in the stream). */
   maxQueued?: number;
+  /** The same in bytes (half the drain's memory budget, so the local queue never drops for room). */
+  maxQueuedBytes?: number;
 }
 
 interface Owned {
@@ -62,6 +67,7 @@ export class DrainOwnership {
   private readonly leaseMs: number;
   private readonly tickMs: number;
   private readonly maxQueued: number;
+  private readonly maxQueuedBytes: number;
 
   constructor(
     private readonly link: NatsLink,
@@ -71,7 +77,8 @@ export class DrainOwnership {
   ) {
     this.leaseMs = o.leaseMs ?? 5_000;
     this.tickMs = o.tickMs ?? 1_000;
-    this.maxQueued = o.maxQueued ?? 512;
+    this.maxQueued = o.maxQueued ?? 2_000;
+    this.maxQueuedBytes = o.maxQueuedBytes ?? 512 * 1024;
   }
 
   /** The predicate DrainManager asks. */
@@ -216,12 +223,19 @@ export class DrainOwnership {
     void this.pull(o);
   }
 
+  /** Whether the drain's local queue has room for `lines` more (lines and bytes, half its memory budget). */
+  private room(o: Owned, lines: number): boolean {
+    const h = this.manager?.health(o.id);
+    if (!h) return false;
+    if (h.queued === 0) return true; // one message always fits, however big
+    return h.queued + lines <= this.maxQueued && h.queued_bytes < this.maxQueuedBytes;
+  }
+
   private async pull(o: Owned): Promise<void> {
     while (!o.stopped && !this.closed) {
       this.progress(o);
-      const h = this.manager?.health(o.id);
-      if (!h) break;
-      if (h.queued >= this.maxQueued || !o.consumer) {
+      if (!this.manager?.health(o.id)) break;
+      if (!o.consumer || !this.room(o, 1)) {
         await sleep(20);
         continue;
       }
@@ -231,13 +245,16 @@ export class DrainOwnership {
           if (o.stopped) break; // not acked: the next owner gets it
           const lines = decodeLines(m.data);
           // Never more than the drain's queue takes: the rest waits (replicated) in the stream.
-          while (!o.stopped && (this.manager?.health(o.id)?.queued ?? 0) > 0 && (this.manager?.health(o.id)?.queued ?? 0) + lines.length > this.maxQueued) {
+          while (!o.stopped && !this.room(o, lines.length)) {
             await sleep(10);
             this.progress(o);
           }
           if (o.stopped) break;
           if (m.info.redelivered) o.redelivered += lines.length;
-          for (const l of lines) this.manager?.push(o.id, l);
+          // Line numbers from the stream position, blocks cut at message boundaries: a message another
+          // owner sends again makes the same batches under the same Frame-Ids, and two owners never
+          // give one Frame-Id to different lines (a receiver that de-duplicates would drop them).
+          for (let i = 0; i < lines.length; i++) this.manager?.push(o.id, lines[i], m.seq * LINES_PER_MESSAGE + i);
           o.pushed += lines.length;
           o.unacked.push({ msg: m, upTo: o.pushed });
         }
@@ -257,16 +274,11 @@ export class DrainOwnership {
   }
 
   private snapshot(o: Owned): SharedDrainHealth {
-    const h = this.manager?.health(o.id);
+    const h = this.manager?.health(o.id) ?? idleHealth();
     return {
-      state: h?.state ?? 'delivering',
-      last_success_at: h?.last_success_at ?? null,
-      last_error: h?.last_error ?? null,
-      last_error_at: h?.last_error_at ?? null,
-      consecutive_failures: h?.consecutive_failures ?? 0,
-      delivered: o.base.delivered + (h?.delivered ?? 0),
-      dropped: o.base.dropped + (h?.dropped ?? 0),
-      queued: h?.queued ?? 0,
+      ...h,
+      delivered: o.base.delivered + h.delivered,
+      dropped: o.base.dropped + h.dropped,
       owner: this.o.node,
       redelivered: o.base.redelivered + o.redelivered,
       updated_at: new Date().toISOString(),
@@ -292,6 +304,11 @@ export class DrainOwnership {
     }
   }
 }
+
+/** Lines of one stream message never reach this (512 KiB at >= 76 bytes a line): line number = seq × this + index. */
+const LINES_PER_MESSAGE = 65_536;
+
+const idleHealth = (): DrainHealth => new HealthTracker(1).snapshot(emptyCounters(), emptyQueueStats());
 
 const consumerName = (drainId: string): string => `drain-${drainId}`;
 

@@ -31,8 +31,8 @@ export interface ClusterOptions extends LinkOptions {
   logger: Logger;
   /** How long a start waits for JetStream to answer (a fresh cluster elects its leaders first). */
   startTimeoutMs?: number;
-  /** Lines a drain may queue locally (half its buffer): the rest waits in the stream. */
-  drainQueue?: number;
+  /** Bytes a drain may queue locally (half its memory budget): the rest waits, replicated, in the stream. */
+  drainQueueBytes?: number;
 }
 
 /** Connects, finds or forms the cluster, and builds the node's shared parts; rejects with a reason (no secrets). */
@@ -66,7 +66,7 @@ export async function clusterParts(o: ClusterOptions): Promise<ClusterParts> {
         node,
         onError: (err) => o.logger.warn({ err: String(err) }, 'drain lines could not be stored in the cluster engine: they wait (bounded) and are retried'),
       });
-      const ownership = new DrainOwnership(link, store, await DrainHealthBoard.open(link), { node, logger: o.logger, maxQueued: o.drainQueue });
+      const ownership = new DrainOwnership(link, store, await DrainHealthBoard.open(link), { node, logger: o.logger, maxQueuedBytes: o.drainQueueBytes });
       return { store, history, hub, sessions, link, node, feed, ownership };
     } catch (err) {
       await store?.close();

@@ -1,5 +1,5 @@
-// The lifecycle every drain kind shares: queue on push, one sender loop, close = flush then destroy.
-import type { LogLine } from '../core/log-line.js';
+// The lifecycle every drain kind shares: woken when frames are queued, one sender loop, close =
+// deliver until the deadline then stop (what is left stays queued for the spool).
 import { l14 } from '../core/stream-errors.js';
 import { redactUrl } from '../core/redact.js';
 import { backoffDelay } from './backoff.js';
@@ -7,10 +7,10 @@ import type { Drain, DrainContext, DrainTestResult } from './contract.js';
 import type { DrainKind } from './url.js';
 
 /**
- * Subclasses implement `step()`: deliver one unit (a batch, a write) and say what happened.
- * The base runs steps one at a time — so a drain never has two deliveries in flight — and
- * waits between them when told to. `push()` only queues and, when the loop is idle, schedules
- * it with setImmediate so that lines arriving in one tick travel together.
+ * Subclasses implement `step()`: deliver one unit (a block: a batch, a write) and say what
+ * happened. The base runs steps one at a time — so a drain never has two deliveries in flight
+ * and order holds — and waits between them when told to. `wake()` schedules the loop with
+ * setImmediate so that lines arriving in one tick travel together.
  */
 export type StepResult =
   | { next: 'continue' }
@@ -32,20 +32,12 @@ export abstract class BaseDrain implements Drain {
 
   constructor(protected readonly ctx: DrainContext) {}
 
-  push(line: LogLine): void {
-    const buffer = this.ctx.buffer;
-    buffer.push(line);
-    // Past a quarter of the buffer, waiting for setImmediate is too late: one poll phase can read
-    // megabytes from a fast input and the oldest lines would be displaced before the sender ran.
-    // A microtask runs as soon as the current input callback returns.
-    if (this.startsAt === 'immediate' && buffer.length >= this.eagerAt) {
+  wake(): void {
+    // Past a block's worth, waiting for setImmediate only makes the batch wait: start at once.
+    if (this.startsAt === 'immediate' && this.ctx.queue.length >= this.eagerAt) {
       this.startsAt = 'now';
       queueMicrotask(this.start);
     } else this.kick();
-  }
-
-  resume(): void {
-    this.kick();
   }
 
   abstract inFlight(): number;
@@ -56,13 +48,11 @@ export abstract class BaseDrain implements Drain {
   protected abstract release(): void;
   /** True when nothing is queued or in flight. */
   protected idle(): boolean {
-    return this.ctx.buffer.length === 0 && this.inFlight() === 0;
+    return this.ctx.queue.empty && this.inFlight() === 0;
   }
 
-  /** Buffer length from which a queued start is brought forward (see `push`). */
-  private get eagerAt(): number {
-    return Math.max(1, Math.min(256, this.ctx.buffer.capacity >> 2));
-  }
+  /** Queued lines from which a start is brought forward (see `wake`). */
+  private readonly eagerAt = 256;
 
   /**
    * Wakes the sender (starts the loop unless it runs or is waiting out a backoff). The start is
@@ -72,7 +62,7 @@ export abstract class BaseDrain implements Drain {
   protected kick(): void {
     if (this.running || this.timer !== undefined || this.destroyed) return;
     this.running = true;
-    if (this.ctx.buffer.length >= this.eagerAt) {
+    if (this.ctx.queue.length >= this.eagerAt) {
       this.startsAt = 'now';
       queueMicrotask(this.start);
     } else {

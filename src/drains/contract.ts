@@ -1,7 +1,8 @@
 // The drain contract: what the manager asks of every drain kind, and the options they share.
 import type { LogLine } from '../core/log-line.js';
-import type { DrainBuffer } from './buffer.js';
+import type { FrameEncoder } from './encoder.js';
 import type { HealthTracker } from './health.js';
+import type { DrainQueue } from './queue/queue.js';
 import type { DrainKind } from './url.js';
 
 /** Timing and sizing knobs. Defaults follow Logplex where it had one (see docs/drains.md). */
@@ -15,7 +16,8 @@ export interface DrainOptions {
   /** Jittered exponential backoff: attempt n waits between ½ and 1 × min(max, base × 2^(n−1)). */
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** Attempts per HTTP batch before it is dropped (and counted into L10). */
+  /** Attempts per HTTP batch before it is dropped (and counted into L10). Unlimited by default:
+   *  a batch waits for its receiver, and only the queue's budgets drop lines. */
   maxAttempts: number;
   /** HTTP batch limits (SPEC §8): ~100 KiB or 1,000 messages. */
   batchMaxBytes: number;
@@ -38,7 +40,7 @@ export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
   sendTimeoutMs: 4_000,
   backoffBaseMs: 500,
   backoffMaxMs: 60_000,
-  maxAttempts: 10,
+  maxAttempts: Infinity,
   batchMaxBytes: 102_400,
   batchMaxMessages: 1_000,
   writeMaxBytes: 64 * 1024,
@@ -48,7 +50,7 @@ export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
   denyPrivate: false,
 };
 
-/** Everything a drain gets from the manager. `buffer` and `health` outlive a URL change. */
+/** Everything a drain gets from the manager. `queue` and `health` outlive a URL change. */
 export interface DrainContext {
   id: string;
   appId: string;
@@ -57,7 +59,10 @@ export interface DrainContext {
   /** The full URL, secrets included: only for connecting, never for messages. */
   url: string;
   kind: DrainKind;
-  buffer: DrainBuffer;
+  /** The drain's queue of encoded frames (its blocks are this kind's batches or writes). */
+  queue: DrainQueue;
+  /** The encoder the manager fills the queue with; the drain uses it for its own L10 frames. */
+  encoder: FrameEncoder;
   health: HealthTracker;
   options: DrainOptions;
   /** Extra trusted CAs (PEM), added to the system's for https:// and syslog+tls://. */
@@ -82,16 +87,15 @@ export interface DrainTestResult {
 }
 
 /**
- * One drain. `push` is the hot path: synchronous, never throws, never waits — it queues in the
- * bounded buffer and wakes the sender. `close` flushes what the buffer holds until the deadline
- * (epoch ms), then destroys; `destroy` drops everything at once. Both are idempotent.
+ * One drain: the sender over a queue the manager fills. `wake` is the hot path's only call
+ * (synchronous, never throws): new frames are queued. `close` delivers until the deadline
+ * (epoch ms), then stops; `destroy` stops at once. Neither discards the queue: a batch in flight
+ * stays queued. Both are idempotent.
  */
 export interface Drain {
   readonly kind: DrainKind;
-  push(line: LogLine): void;
-  /** Starts delivering what the buffer already holds (a drain taking over a moved drain's buffer). */
-  resume(): void;
-  /** Lines taken from the buffer and not yet delivered or dropped (an in-flight batch). */
+  wake(): void;
+  /** Lines being sent right now (a batch or write in flight). */
   inFlight(): number;
   test(): Promise<DrainTestResult>;
   close(deadline: number): Promise<void>;
@@ -99,3 +103,12 @@ export interface Drain {
 }
 
 export type DrainFactory = (ctx: DrainContext) => Drain;
+
+/** What a drain kind supplies: its sender, its encoder, and the size of its queue's blocks. */
+export interface DrainKindSpec {
+  create: DrainFactory;
+  /** `format` is the record's (`rfc5424` or absent); `token` the drain's. */
+  encoder(o: { token: string; format?: string | null }): FrameEncoder;
+  /** One block = one batch or write: at most this many bytes and lines. */
+  block(o: DrainOptions): { bytes: number; lines: number };
+}

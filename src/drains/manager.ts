@@ -1,20 +1,46 @@
 // The drain manager: the router's subscriber for drains. It follows the config store (drains
 // created, moved or deleted by anyone — the API, add-on partners, another node) and owns one
-// drain per record, with its buffer and health.
+// drain per record, with its queue (memory, then the drain's spool directory) and health.
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { LogLine } from '../core/log-line.js';
 import type { Subscriber } from '../router/subscriber.js';
 import type { ConfigStore } from '../store/contract.js';
 import type { DrainRecord } from '../store/records.js';
+import { silentLogger, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { DrainBuffer } from './buffer.js';
 import { DEFAULT_DRAIN_OPTIONS, type Drain, type DrainOptions, type DrainTestResult } from './contract.js';
+import type { FrameEncoder } from './encoder.js';
 import { HealthTracker, type DrainHealth } from './health.js';
+import { registerDrainMetrics } from './metrics.js';
+import { SpoolBudget } from './queue/budget.js';
+import { DrainQueue } from './queue/queue.js';
 import { defaultRegistry, type DrainRegistry } from './registry.js';
 import { drainKindOf, type DrainKind } from './url.js';
 
+/** Budgets and spool settings (SPEC §8). */
+export interface QueueSettings {
+  /** `--drain-memory-bytes`: per drain, default 1 MiB. */
+  memoryBytes: number;
+  /** `--drain-spool-bytes`: per drain on disk, default 256 MiB. */
+  spoolBytes: number;
+  /** `--spool-max-bytes`: all drains on disk, default 4 GiB (and never past 90% of the disk). */
+  spoolMaxBytes: number;
+  /** `--spool-sync-ms`: how often queued lines are written to the spool, default 100 ms. */
+  syncMs: number;
+}
+
+export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
+  memoryBytes: 1 << 20,
+  spoolBytes: 256 << 20,
+  spoolMaxBytes: 4 * 1024 ** 3,
+  syncMs: 100,
+};
+
 export interface DrainManagerOptions {
-  /** Messages per drain buffer (SPEC §8, default 1024). */
-  bufferSize?: number;
+  /** `<data-dir>/spool`: one directory per drain. Absent: queues live in memory only. */
+  spoolDir?: string;
+  queue?: Partial<QueueSettings>;
   options?: Partial<DrainOptions>;
   registry?: DrainRegistry;
   /** Extra CA (PEM) trusted for TLS drains, besides the system's. */
@@ -22,6 +48,7 @@ export interface DrainManagerOptions {
   /** Writes into an app's log without going to its drains (history and tails): L14. */
   appLog?: (appId: string, line: LogLine) => void;
   metrics?: Metrics;
+  logger?: Logger;
   /**
    * Cluster mode: whether this node owns the drain. Drains it does not own get no worker here;
    * `resync(id)` is called when that changes, and the owner feeds lines with `push`.
@@ -29,13 +56,17 @@ export interface DrainManagerOptions {
   owns?: (drainId: string) => boolean;
 }
 
-interface Entry {
+export interface Entry {
   record: DrainRecord;
   kind: DrainKind | undefined;
   drain: Drain | undefined;
-  buffer: DrainBuffer;
+  encoder: FrameEncoder | undefined;
+  queue: DrainQueue;
   health: HealthTracker;
 }
+
+/** State files are written at most this often per drain (records carry what is done meanwhile). */
+const STATE_EVERY_MS = 1_000;
 
 export class DrainManager implements Subscriber {
   private readonly entries = new Map<string, Entry>();
@@ -43,8 +74,12 @@ export class DrainManager implements Subscriber {
   private readonly byApp = new Map<string, Entry[]>();
   private readonly options: DrainOptions;
   private readonly registry: DrainRegistry;
-  private readonly bufferSize: number;
+  private readonly settings: QueueSettings;
+  private readonly budget: SpoolBudget;
+  private readonly log: Logger;
   private unsubscribe: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastStateAt = 0;
   private stopped = false;
 
   constructor(
@@ -53,8 +88,10 @@ export class DrainManager implements Subscriber {
   ) {
     this.options = { ...DEFAULT_DRAIN_OPTIONS, ...o.options };
     this.registry = o.registry ?? defaultRegistry();
-    this.bufferSize = o.bufferSize ?? 1024;
-    if (o.metrics) this.registerMetrics(o.metrics);
+    this.settings = { ...DEFAULT_QUEUE_SETTINGS, ...o.queue };
+    this.budget = new SpoolBudget(this.settings.spoolMaxBytes, o.spoolDir);
+    this.log = o.logger ?? silentLogger();
+    if (o.metrics) registerDrainMetrics(o.metrics, this);
   }
 
   /** Starts a drain for every stored record and follows changes from then on. */
@@ -63,25 +100,57 @@ export class DrainManager implements Subscriber {
       if (kind === 'drain') this.sync(id);
     });
     for (const d of this.store.listDrains()) this.sync(d.id);
+    this.removeOrphanSpools();
+    if (this.o.spoolDir) {
+      this.timer = setInterval(() => this.syncSpools(), this.settings.syncMs);
+      this.timer.unref();
+    }
     return this;
   }
 
+  /** The hot path: each line is encoded once per layout and its bytes queued for every drain. */
   deliver(appId: string, line: LogLine): void {
     const list = this.byApp.get(appId);
     if (list === undefined) return;
+    let k0: string | undefined;
+    let p0: unknown;
+    let k1: string | undefined;
+    let p1: unknown;
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
-      if (e.drain !== undefined) e.drain.push(line);
-      else e.buffer.drop(1); // a record we cannot deliver to: counted, never held
+      const enc = e.encoder;
+      if (enc === undefined) {
+        e.queue.counters.dropped++; // a record we cannot deliver to: counted, never held
+        continue;
+      }
+      let p: unknown;
+      if (enc.key === k0) p = p0;
+      else if (enc.key === k1) p = p1;
+      else {
+        p = enc.prepare(line);
+        if (k0 === undefined) [k0, p0] = [enc.key, p];
+        else [k1, p1] = [enc.key, p];
+      }
+      enc.put(p, e.queue);
+      e.drain?.wake();
     }
   }
 
-  /** One drain's lines, fed by its owner (cluster mode); false when it runs no worker here. */
-  push(drainId: string, line: LogLine): boolean {
+  /**
+   * One drain's lines, fed by its owner (cluster mode), numbered by the feed so that a batch keeps
+   * its Frame-Id when another owner sends it again; false when the drain runs no worker here.
+   */
+  push(drainId: string, line: LogLine, lineNumber?: number): boolean {
     const e = this.entries.get(drainId);
     if (e === undefined) return false;
-    if (e.drain !== undefined) e.drain.push(line);
-    else e.buffer.drop(1);
+    const enc = e.encoder;
+    if (enc === undefined) {
+      e.queue.counters.dropped++;
+      return true;
+    }
+    if (lineNumber !== undefined) e.queue.numberNext(lineNumber);
+    enc.put(enc.prepare(line), e.queue);
+    e.drain?.wake();
     return true;
   }
 
@@ -106,28 +175,27 @@ export class DrainManager implements Subscriber {
     }
     if (cur && cur.record.app_id !== rec.app_id) this.remove(cur);
     const keep = cur && cur.record.app_id === rec.app_id ? cur : undefined;
-    // A moved drain keeps its buffer and counters: lines queued for the old URL go to the new one.
+    // A moved drain keeps its queue and counters: lines queued for the old URL go to the new one
+    // (in the layout they were encoded in).
     keep?.drain?.destroy();
-    const entry: Entry = keep ?? {
-      record: rec,
-      kind: undefined,
-      drain: undefined,
-      buffer: new DrainBuffer(this.bufferSize),
-      health: new HealthTracker(this.options.failingAfter),
-    };
+    const kind = drainKindOf(rec.url);
+    const spec = kind && this.registry.spec(kind);
+    const entry = keep ?? this.newEntry(rec, spec ? spec.block(this.options) : { bytes: this.options.batchMaxBytes, lines: this.options.batchMaxMessages });
     entry.record = rec;
-    entry.kind = drainKindOf(rec.url);
-    const factory = entry.kind && this.registry.factory(entry.kind);
+    entry.kind = kind;
     entry.drain = undefined;
-    if (entry.kind && factory) {
+    entry.encoder = undefined;
+    if (kind && spec) {
       try {
-        entry.drain = factory({
+        entry.encoder = spec.encoder({ token: rec.token, format: rec.format });
+        entry.drain = spec.create({
           id: rec.id,
           appId: rec.app_id,
           token: rec.token,
           url: rec.url,
-          kind: entry.kind,
-          buffer: entry.buffer,
+          kind,
+          queue: entry.queue,
+          encoder: entry.encoder,
           health: entry.health,
           options: this.options,
           ca: this.o.ca,
@@ -135,6 +203,7 @@ export class DrainManager implements Subscriber {
         });
       } catch {
         entry.drain = undefined;
+        entry.encoder = undefined;
       }
     }
     if (!entry.drain) entry.health.failure('the drain URL cannot be delivered to (unsupported or malformed)', true);
@@ -142,14 +211,38 @@ export class DrainManager implements Subscriber {
       this.entries.set(id, entry);
       const list = this.byApp.get(rec.app_id) ?? [];
       this.byApp.set(rec.app_id, [...list, entry]);
-    } else {
-      entry.drain?.resume();
     }
+    entry.drain?.wake(); // what the spool or the old drain left is delivered now
+  }
+
+  private newEntry(rec: DrainRecord, block: { bytes: number; lines: number }): Entry {
+    const s = this.settings;
+    const queue = new DrainQueue({
+      memoryBytes: s.memoryBytes,
+      blockBytes: block.bytes,
+      blockLines: block.lines,
+      spool: this.o.spoolDir ? { dir: path.join(this.o.spoolDir, rec.id), budget: this.budget, maxBytes: s.spoolBytes } : undefined,
+    });
+    const r = queue.recover();
+    if (r.lines > 0 || r.skippedLines > 0 || r.skippedBytes > 0) {
+      const fields = { drain: rec.id, app: rec.app_id, queued_lines: r.lines, skipped_lines: r.skippedLines, skipped_bytes: r.skippedBytes };
+      if (r.skippedLines > 0 || r.skippedBytes > 0) this.log.warn(fields, 'drain spool had unreadable records: skipped and counted (L10)');
+      else this.log.info(fields, 'drain spool recovered: delivery resumes');
+    }
+    const health = new HealthTracker(this.options.failingAfter);
+    health.onChange = (state, previous, error) => {
+      // A receiver that is behind or down: its lines go to disk instead of waiting in memory.
+      queue.spillAll = state !== 'delivering';
+      const fields = { drain: rec.id, app: rec.app_id, state, previous, ...(error ? { error } : {}) };
+      if (state === 'delivering') this.log.info(fields, 'drain delivering again');
+      else this.log.warn(fields, `drain ${state}`);
+    };
+    return { record: rec, kind: undefined, drain: undefined, encoder: undefined, queue, health };
   }
 
   private remove(e: Entry): void {
     e.drain?.destroy();
-    e.buffer.discard();
+    e.queue.destroy();
     this.entries.delete(e.record.id);
     const list = this.byApp.get(e.record.app_id);
     if (list) {
@@ -159,9 +252,43 @@ export class DrainManager implements Subscriber {
     }
   }
 
+  /** Spool directories of drains that no longer exist (deleted while Sluice was stopped). */
+  private removeOrphanSpools(): void {
+    const dir = this.o.spoolDir;
+    if (!dir) return;
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const n of names) if (!this.entries.has(n) && !this.store.getDrain(n)) rmSync(path.join(dir, n), { recursive: true, force: true });
+  }
+
+  /** The periodic spool sync: queued lines to disk, fdatasync, and (each second) state files. */
+  private syncSpools(): void {
+    const saveState = Date.now() - this.lastStateAt >= STATE_EVERY_MS;
+    if (saveState) this.lastStateAt = Date.now();
+    for (const e of this.entries.values()) {
+      e.queue.sync();
+      void e.queue.flush();
+      if (saveState) e.queue.saveState();
+    }
+  }
+
+  /** Every drain with its state (metrics). */
+  list(): Entry[] {
+    return [...this.entries.values()];
+  }
+
+  /** Bytes of all spools together, and the budget they share. */
+  spoolUsage(): { bytes: number; max: number } {
+    return { bytes: this.budget.used, max: this.budget.maxBytes };
+  }
+
   health(id: string): DrainHealth | undefined {
     const e = this.entries.get(id);
-    return e ? e.health.snapshot(e.buffer, e.drain?.inFlight() ?? 0) : undefined;
+    return e ? e.health.snapshot(e.queue.counters, e.queue.stats()) : undefined;
   }
 
   async test(id: string): Promise<DrainTestResult | undefined> {
@@ -173,33 +300,30 @@ export class DrainManager implements Subscriber {
     return e.drain.test();
   }
 
-  /** Flushes every drain for up to `graceMs` (SPEC §8: 10 s on SIGTERM), then stops them all. */
+  /**
+   * Delivers for up to `graceMs` (SPEC §8: 10 s on SIGTERM), then stops every drain and moves
+   * what is still queued to the spool. Logs per drain how many lines were kept.
+   */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.unsubscribe?.();
+    if (this.timer) clearInterval(this.timer);
     const deadline = Date.now() + graceMs;
     await Promise.all([...this.entries.values()].map((e) => e.drain?.close(deadline)));
+    let keptAll = 0;
+    for (const e of this.entries.values()) {
+      const left = e.queue.length;
+      const kept = await e.queue.close();
+      keptAll += kept;
+      if (left > 0) {
+        const fields = { drain: e.record.id, app: e.record.app_id, kept_lines: kept, lost_lines: left - kept };
+        if (kept < left) this.log.warn(fields, 'drain stopped with lines the spool could not keep');
+        else this.log.info(fields, 'drain stopped: queued lines kept in the spool for the next start');
+      }
+    }
+    if (this.entries.size > 0) this.log.info({ drains: this.entries.size, kept_lines: keptAll }, 'drains stopped');
     this.entries.clear();
     this.byApp.clear();
-  }
-
-  private registerMetrics(m: Metrics): void {
-    // Labels are the drain id and kind only: never the URL (it may hold a password).
-    const series = (f: (e: Entry, h: DrainHealth) => number) => (): Array<[Record<string, string>, number]> =>
-      [...this.entries.values()].map((e) => {
-        const h = e.health.snapshot(e.buffer, e.drain?.inFlight() ?? 0);
-        return [{ drain: e.record.id, kind: e.kind ?? 'unknown' }, f(e, h)];
-      });
-    m.counterFrom('sluice_drain_delivered_messages_total', 'Messages a drain delivered since start (2xx, or written to the socket).', series((_e, h) => h.delivered));
-    m.counterFrom('sluice_drain_dropped_messages_total', 'Messages a drain lost since start (buffer overflow, refused, out of retries).', series((_e, h) => h.dropped));
-    m.gauge('sluice_drain_queued_messages', 'Messages waiting in a drain buffer or in flight.', series((_e, h) => h.queued));
-    m.gauge('sluice_drain_consecutive_failures', 'Failed attempts since the last success.', series((_e, h) => h.consecutive_failures));
-    m.gauge('sluice_drain_up', '1 when the drain is delivering, 0 when retrying or failing.', series((_e, h) => (h.state === 'delivering' ? 1 : 0)));
-    m.gauge(
-      'sluice_drain_last_success_timestamp_seconds',
-      'Unix time of the last successful delivery (0: never).',
-      series((e) => (e.health.lastSuccessAt ? e.health.lastSuccessAt.getTime() / 1000 : 0)),
-    );
   }
 }

@@ -9,6 +9,11 @@ export interface History extends Subscriber {
   read(appId: string, n: number, keep?: (line: LogLine) => boolean): Promise<LogLine[]>;
   /** Forgets an app's lines (the app was deleted). */
   drop(appId: string): void;
+  /**
+   * Resolves once every line delivered so far is on disk (`--ack durable`); rejects when the
+   * write failed. Histories that cannot tell leave it out.
+   */
+  durable?(): Promise<void>;
   /** Writes whatever is pending; `close()` flushes then stops timers. */
   flush(): void;
   close(): Promise<void>;

@@ -32,10 +32,24 @@ interface FlushItem {
   lines: string[];
 }
 
-/** One flush in progress: the claimed apps, and the first not yet fully cooked. */
+/** One flush in progress: the claimed apps, the first not yet fully cooked, and lines delivered before it. */
 interface FlushJob {
   items: FlushItem[];
   next: number;
+  mark: number;
+}
+
+/** A cooked part waiting to be posted; `mark`: lines delivered before it, durable once it is written. */
+interface Part {
+  items: FlushItem[];
+  mark?: number;
+}
+
+/** A caller of `durable()`: resolved once `target` delivered lines are written. */
+interface DurableWaiter {
+  target: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
 }
 
 /**
@@ -87,8 +101,21 @@ export class SqliteHistory implements History {
   /** Writes posted to the worker and not yet acknowledged. */
   private unacked = 0;
   /** Cooked parts not yet posted, oldest first (each app's rows stay in order), and their lines. */
-  private outbox: FlushItem[][] = [];
+  private outbox: Part[] = [];
   private outboxLines = 0;
+  /**
+   * Durable acknowledgement (`durable()`): lines delivered since start; how many of them are
+   * known written; writes sent and acknowledged (the worker answers in order); for sent writes
+   * that complete a flush, the delivered count they make durable; and the callers waiting.
+   */
+  private delivered = 0;
+  private durableMark = 0;
+  private sentSeq = 0;
+  private ackedSeq = 0;
+  private failedSeq = -1;
+  private marks: Array<{ seq: number; mark: number }> = [];
+  private waiters: DurableWaiter[] = [];
+  private soon = false;
 
   constructor(
     private readonly db: Db,
@@ -107,6 +134,7 @@ export class SqliteHistory implements History {
   deliver(appId: string, line: LogLine): void {
     const app = this.app(appId);
     app.ring.push(line);
+    this.delivered++;
     if (!app.dirty) {
       app.dirty = true;
       this.dirty.set(app, appId);
@@ -133,6 +161,27 @@ export class SqliteHistory implements History {
     return out.reverse();
   }
 
+  /**
+   * Resolves once every line delivered until now is committed to the database's write-ahead
+   * log (the worker's transaction returned): a `kill -9` after that loses none of them. A
+   * waiting caller starts the next flush on the next turn instead of the timer's 50 ms, so the
+   * callers of one turn share one transaction.
+   */
+  durable(): Promise<void> {
+    const target = this.delivered;
+    if (this.durableMark >= target) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ target, resolve, reject });
+      if (!this.soon) {
+        this.soon = true;
+        setImmediate(() => {
+          this.soon = false;
+          this.nextJob();
+        });
+      }
+    });
+  }
+
   drop(appId: string): void {
     const app = this.apps.get(appId);
     if (app) this.dirty.delete(app);
@@ -154,7 +203,7 @@ export class SqliteHistory implements History {
 
   /** Claims every dirty app's new lines for one flush; lines delivered later go to the next. */
   private claim(): FlushJob {
-    const job: FlushJob = { items: [], next: 0 };
+    const job: FlushJob = { items: [], next: 0, mark: this.delivered };
     for (const [app, appId] of this.dirty) {
       app.dirty = false;
       job.items.push({ app, appId, to: app.ring.total, lines: [] });
@@ -173,12 +222,15 @@ export class SqliteHistory implements History {
     while (this.outbox.length > 0 && (all || this.unacked === 0)) {
       const part = this.outbox.shift()!;
       const batch: HistoryChunk[] = [];
-      for (const { app, appId, lines } of part) {
+      for (const { app, appId, lines } of part.items) {
         this.outboxLines -= lines.length;
         if (this.apps.get(appId) === app) batch.push([appId, lines]);
       }
+      // The mark goes with this write, or, when nothing is left to write, with the last one sent.
+      if (part.mark !== undefined) this.marks.push({ seq: this.sentSeq + (batch.length > 0 ? 1 : 0), mark: part.mark });
       if (batch.length > 0) this.send({ op: 'write', batch });
     }
+    this.settle();
   }
 
   /** The timer's flush: a slice per turn, so input and drain responses are handled in between. */
@@ -207,17 +259,51 @@ export class SqliteHistory implements History {
         if (job.next < job.items.length && performance.now() >= deadline) return false;
       }
       this.job = undefined;
-      for (const part of splitParts(job.items, PART_LINES)) {
+      const parts: Part[] = splitParts(job.items, PART_LINES).map((items) => ({ items }));
+      // The job's last part, once written, makes every line delivered before the claim durable;
+      // a job with nothing to write rides on the part before it.
+      if (parts.length > 0) parts[parts.length - 1].mark = job.mark;
+      else if (this.outbox.length > 0) this.outbox[this.outbox.length - 1].mark = job.mark;
+      else this.marks.push({ seq: this.sentSeq, mark: job.mark });
+      for (const part of parts) {
         this.outbox.push(part);
-        for (const item of part) this.outboxLines += item.lines.length;
+        for (const item of part.items) this.outboxLines += item.lines.length;
       }
       this.pump();
     } catch (err) {
       // A disk error (full, read-only) must not take the router down: memory still serves reads.
       this.job = undefined;
       this.onError(err);
+      this.fail(job.mark, err);
     }
     return true;
+  }
+
+  /** Resolves the waiters whose lines are now written (every mark up to the acknowledged write). */
+  private settle(): void {
+    while (this.marks.length > 0 && this.marks[0].seq <= this.ackedSeq) {
+      const { mark } = this.marks.shift()!;
+      if (mark > this.durableMark) this.durableMark = mark;
+    }
+    while (this.waiters.length > 0 && this.waiters[0].target <= this.durableMark) this.waiters.shift()!.resolve();
+  }
+
+  /** Writes up to `mark` failed or were lost: their waiters are told, not left hanging. */
+  private fail(mark: number, err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    while (this.waiters.length > 0 && this.waiters[0].target <= mark) this.waiters.shift()!.reject(e);
+  }
+
+  /** One write acknowledged (by the worker, or done on this thread). */
+  private acked(): void {
+    this.ackedSeq++;
+    if (this.ackedSeq === this.failedSeq) {
+      // The write failed: the marks it carried are not durable.
+      let mark = 0;
+      while (this.marks.length > 0 && this.marks[0].seq <= this.ackedSeq) mark = Math.max(mark, this.marks.shift()!.mark);
+      this.fail(mark, new Error('the history write failed'));
+    }
+    this.settle();
   }
 
   async close(): Promise<void> {
@@ -237,14 +323,23 @@ export class SqliteHistory implements History {
   }
 
   private send(m: ToWorker): void {
+    if (m.op === 'write') this.sentSeq++;
     if (this.worker) {
       this.worker.postMessage(m);
       if (m.op === 'write') this.unacked++;
       return;
     }
     const local = (this.local ??= new HistoryDiskWriter(this.db, this.capacity));
-    if (m.op === 'write') local.write(m.batch);
-    else if (m.op === 'drop') local.drop(m.appId);
+    if (m.op === 'write') {
+      try {
+        local.write(m.batch);
+      } catch (err) {
+        this.failedSeq = this.sentSeq;
+        this.acked();
+        throw err;
+      }
+      this.acked();
+    } else if (m.op === 'drop') local.drop(m.appId);
   }
 
   private startWorker(): void {
@@ -252,9 +347,13 @@ export class SqliteHistory implements History {
     const w = new Worker(new URL('./history-worker.js', import.meta.url), { workerData: init });
     w.unref(); // like the flush timer: the history never keeps the process alive by itself
     w.on('message', (m: FromWorker) => {
-      if (m.op === 'error') this.onError(new Error(m.message));
-      else if (m.op === 'written') {
+      if (m.op === 'error') {
+        // An error answers a write (`written` follows it) or a drop; either way nothing durable.
+        this.failedSeq = this.ackedSeq + 1;
+        this.onError(new Error(m.message));
+      } else if (m.op === 'written') {
         this.unacked--;
+        this.acked();
         this.pump();
       }
     });
@@ -264,6 +363,11 @@ export class SqliteHistory implements History {
       if (this.worker !== w) return;
       this.worker = undefined;
       this.unacked = 0;
+      // What the worker had not acknowledged is lost: its waiters are told so.
+      let lost = 0;
+      while (this.marks.length > 0 && this.marks[0].seq <= this.sentSeq) lost = Math.max(lost, this.marks.shift()!.mark);
+      this.ackedSeq = this.sentSeq;
+      this.fail(lost, new Error('the history writer stopped before writing these lines'));
       if (err !== undefined) this.onError(err);
       try {
         this.pump(true); // what was waiting for the worker goes to this thread's connection

@@ -3,14 +3,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { LogLine } from '../core/log-line.js';
-import { readBody, sendText } from '../api/http-util.js';
-import { credentials } from '../api/auth.js';
+import { readBody, sendText } from '../http/util.js';
+import { credentials } from '../http/credentials.js';
 import { SluiceError } from '../core/errors.js';
 import type { Router } from '../router/router.js';
 import type { IngestEvents } from '../telemetry/catalogue.js';
 import { decodeLogplexBody } from '../wire/logplex1.js';
 import { parseSyslog } from '../wire/syslog.js';
-import { FrameIdCache } from './frame-ids.js';
+import { FrameIdCache, MAX_FRAME_ID_LENGTH } from './frame-ids.js';
+import { scrubLine } from './syslog-lines.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -28,10 +29,13 @@ export interface HttpLogsOptions {
   maxBodyBytes: number;
   maxMessageBytes: number;
   /**
-   * `--ack replicated` in cluster mode: resolves once the lines routed so far are replicated;
-   * the 204 waits for it, and a rejection (engine unavailable) answers 503 so the sender retries.
+   * `--ack durable` (in the history's write-ahead log) or `--ack replicated` (cluster mode):
+   * resolves once the lines routed so far are stored so; the 204 waits for it, and a rejection
+   * (disk or engine unavailable) answers 503 so the sender retries.
    */
   acknowledged?: () => Promise<void>;
+  /** The Frame-Id de-duplication memory (the server reads its size for /metrics). */
+  frameIds?: FrameIdCache;
 }
 
 /**
@@ -39,7 +43,8 @@ export interface HttpLogsOptions {
  * nothing. Errors are one line of text with the status, as Logplex answered.
  */
 export function httpLogsHandler(router: Router, events: IngestEvents, opts: HttpLogsOptions) {
-  const frameIds = new FrameIdCache();
+  const frameIds = opts.frameIds ?? new FrameIdCache();
+  const resolve = (t: string): { name: string } | undefined => router.resolve(t);
 
   const fail = (res: ServerResponse, status: number, reason: string, text: string): void => {
     events.rejected('http', reason);
@@ -97,7 +102,14 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
       fail(res, 400, 'count_mismatch', `Message count mismatch: Logplex-Msg-Count is ${countHeader}, body has ${frames.length} frames.`);
       return;
     }
+    // One of our own drains delivering back into us: dropped (counted by the guard), answered as
+    // delivered so that it does not retry.
+    if (router.loops.isLoop(req.headers['logplex-drain-token'], frames.length, 'http')) return void res.writeHead(204).end();
     const frameId = req.headers['logplex-frame-id'];
+    if (typeof frameId === 'string' && frameId.length > MAX_FRAME_ID_LENGTH) {
+      fail(res, 400, 'frame_id_too_long', `Logplex-Frame-Id is ${frameId.length} characters long; at most ${MAX_FRAME_ID_LENGTH} are accepted.`);
+      return;
+    }
     if (typeof frameId === 'string' && frameId !== '' && frameIds.has(token.id, frameId)) {
       events.duplicateBatch();
       // A resent batch whose first answer was 503: its lines are queued, acknowledged with them.
@@ -114,6 +126,7 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
         fail(res, 400, 'malformed', `Malformed log messages: frame ${i}: ${parsed.reason}.`);
         return;
       }
+      scrubLine(parsed.value, resolve); // a token pasted into a message is never stored (SPEC §3.2)
       lines[i] = parsed.value;
     }
     if (!router.limiter.admit(token.app_id, lines.length)) {
@@ -140,6 +153,6 @@ async function acknowledge(res: ServerResponse, acknowledged: () => Promise<void
     await acknowledged();
     res.writeHead(204).end();
   } catch {
-    sendText(res, 503, 'Not acknowledged: the lines could not be replicated in time (the cluster engine is unavailable); send them again.', { 'Retry-After': '1' });
+    sendText(res, 503, 'Not acknowledged: the lines could not be stored in time (written to disk with --ack durable, replicated with --ack replicated); send them again.', { 'Retry-After': '1' });
   }
 }

@@ -3,6 +3,7 @@ import type { LogLine } from '../core/log-line.js';
 import { platformLine } from '../core/stream-errors.js';
 import type { ConfigStore } from '../store/contract.js';
 import type { TokenRecord } from '../store/records.js';
+import { LoopGuard } from './loop-guard.js';
 import { RateLimiter } from './rate-limit.js';
 import type { Subscriber } from './subscriber.js';
 
@@ -14,6 +15,8 @@ export class Router {
   rateLimited = 0;
 
   readonly limiter: RateLimiter;
+  /** Input that one of our own drains sent back (router/loop-guard.ts). */
+  readonly loops: LoopGuard;
   /**
    * The token last resolved by routeByAppName: a connection carries one app's lines, so comparing
    * with it is cheaper than hashing each line's fresh APP-NAME string for the Map. Forgotten on
@@ -29,6 +32,7 @@ export class Router {
       this.publish(appId, platformLine('logplex', text)),
     );
     store.onChange(() => (this.last = undefined));
+    this.loops = new LoopGuard(store);
   }
 
   subscribe(sub: Subscriber): void {
@@ -46,6 +50,7 @@ export class Router {
    * token is unknown (the line is dropped and counted).
    */
   routeByAppName(line: LogLine): boolean {
+    if (this.loops.isLoop(line.hostname, 1, 'syslog')) return true; // our own syslog drain's frame: dropped, counted there
     let tok = this.last;
     if (tok === undefined || line.source !== tok.token) {
       tok = this.store.tokenByValue(line.source);

@@ -52,39 +52,12 @@ export class ConfigMirror {
 
   private index(kind: Kind, id: string, text: string | undefined): void {
     switch (kind) {
-      case 'app': {
-        const old = this.apps.get(id);
-        if (old && this.appsByName.get(old.name)?.id === id) this.appsByName.delete(old.name);
-        this.apps.delete(id);
-        if (text !== undefined) {
-          const a = JSON.parse(text) as AppRecord;
-          this.apps.set(id, a);
-          this.appsByName.set(a.name, a);
-        }
-        return;
-      }
-      case 'token': {
-        const old = this.tokensById.get(id);
-        if (old) this.tokens.delete(old.token);
-        this.tokensById.delete(id);
-        if (text !== undefined) {
-          const t = JSON.parse(text) as TokenRecord;
-          this.tokensById.set(id, t);
-          this.tokens.set(t.token, t);
-        }
-        return;
-      }
-      case 'apikey': {
-        const old = this.keysById.get(id);
-        if (old) this.keysByHash.delete(old.hash);
-        this.keysById.delete(id);
-        if (text !== undefined) {
-          const k = JSON.parse(text) as ApiKeyRecord;
-          this.keysById.set(id, k);
-          this.keysByHash.set(k.hash, k);
-        }
-        return;
-      }
+      case 'app':
+        return reindex(this.apps, this.appsByName, (r) => r.name, id, text);
+      case 'token':
+        return reindex(this.tokensById, this.tokens, (r) => r.token, id, text);
+      case 'apikey':
+        return reindex(this.keysById, this.keysByHash, (r) => r.hash, id, text);
       case 'domain':
         return setOrDelete(this.domains, id, text);
       case 'drain':
@@ -99,6 +72,20 @@ export class ConfigMirror {
         return;
     }
   }
+}
+
+/**
+ * A record kept by id and by a second key (app name, token value, key hash). The old key is
+ * removed only while it still points at this record: another record may have taken it since.
+ */
+function reindex<T extends { id: string }>(byId: Map<string, T>, byKey: Map<string, T>, keyOf: (r: T) => string, id: string, text: string | undefined): void {
+  const old = byId.get(id);
+  if (old && byKey.get(keyOf(old))?.id === id) byKey.delete(keyOf(old));
+  byId.delete(id);
+  if (text === undefined) return;
+  const r = JSON.parse(text) as T;
+  byId.set(id, r);
+  byKey.set(keyOf(r), r);
 }
 
 function setOrDelete<T>(map: Map<string, T>, id: string, text: string | undefined): void {

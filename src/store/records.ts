@@ -42,6 +42,8 @@ export interface DrainRecord {
   url: string;
   /** The add-on that owns this drain, or null for a user's drain. */
   addon_id: string | null;
+  /** `rfc5424`: strict RFC 5424 frames (a nil STRUCTURED-DATA) for an HTTP drain; absent or null: Heroku's. */
+  format?: 'rfc5424' | null;
   created_at: string;
   updated_at: string;
 }

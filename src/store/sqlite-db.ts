@@ -42,5 +42,8 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   for (const stmt of SCHEMA) db.exec(stmt);
+  // Columns added after the first release: databases made before them get them here.
+  const drainColumns = (db.prepare('PRAGMA table_info(drains)').all() as Array<{ name: string }>).map((c) => c.name);
+  if (!drainColumns.includes('format')) db.exec('ALTER TABLE drains ADD COLUMN format TEXT');
   return db;
 }

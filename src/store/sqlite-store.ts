@@ -37,7 +37,10 @@ export class SqliteStore implements ConfigStore {
     for (const k of db.prepare('SELECT * FROM api_keys').all() as ApiKeyRow[]) {
       this.keys.set(k.hash, { ...k, admin: k.admin === 1, app_ids: JSON.parse(k.app_ids) as string[] });
     }
-    for (const d of db.prepare('SELECT * FROM drains').all() as DrainRecord[]) this.drains.set(d.id, d);
+    for (const d of db.prepare('SELECT * FROM drains').all() as DrainRecord[]) {
+      if (d.format === null) delete d.format; // a Heroku-format drain reads back as it was written
+      this.drains.set(d.id, d);
+    }
     for (const sv of db.prepare('SELECT * FROM addon_services').all() as AddonServiceRecord[]) {
       this.services.set(sv.id, sv);
     }
@@ -196,10 +199,10 @@ export class SqliteStore implements ConfigStore {
     }
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO drains (id, app_id, token, url, addon_id, created_at, updated_at)
-         VALUES (@id, @app_id, @token, @url, @addon_id, @created_at, @updated_at)`,
+        `INSERT OR REPLACE INTO drains (id, app_id, token, url, addon_id, format, created_at, updated_at)
+         VALUES (@id, @app_id, @token, @url, @addon_id, @format, @created_at, @updated_at)`,
       )
-      .run(drain);
+      .run({ ...drain, format: drain.format ?? null });
     this.drains.set(drain.id, drain);
     this.emit('drain', drain.id);
   }

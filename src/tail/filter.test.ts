@@ -30,3 +30,22 @@ test('source is exact and combines with type', () => {
   assert.equal(keep(line('heroku', 'worker.3')), false);
   assert.equal(keep(line('app', 'web.1')), false);
 });
+
+const said = (msg: string, source = 'app', procid = 'web.1'): LogLine => ({ ...line(source, procid), msg });
+
+test('search is a case-insensitive substring of the message or the header', () => {
+  const keep = compileFilter({ search: 'Needle-42' })!;
+  assert.equal(keep(said('found the needle-42 here')), true);
+  assert.equal(keep(said('FOUND THE NEEDLE-42 HERE')), true);
+  assert.equal(keep(said('needle-4 only')), false);
+  const byDyno = compileFilter({ search: 'WORKER.3' })!;
+  assert.equal(byDyno(said('job done', 'app', 'worker.3')), true);
+  assert.equal(byDyno(said('job done', 'app', 'worker.2')), false);
+});
+
+test('search combines with the other filters', () => {
+  const keep = compileFilter({ dyno: 'web', search: 'error' })!;
+  assert.equal(keep(said('Error: boom', 'app', 'web.2')), true);
+  assert.equal(keep(said('Error: boom', 'app', 'worker.1')), false);
+  assert.equal(keep(said('all good', 'app', 'web.2')), false);
+});

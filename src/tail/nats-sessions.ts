@@ -12,6 +12,7 @@ interface StoredSession {
   lines: number;
   tail: boolean;
   filter: LineFilter;
+  priority?: boolean;
   createdAt: string;
 }
 
@@ -34,7 +35,7 @@ export class NatsSessions implements SessionBackend {
 
   async save(s: LogSession): Promise<void> {
     this.link.guard();
-    const v: StoredSession = { secret: s.secret, appId: s.appId, lines: s.lines, tail: s.tail, filter: s.filter, createdAt: s.createdAt.toISOString() };
+    const v: StoredSession = { secret: s.secret, appId: s.appId, lines: s.lines, tail: s.tail, filter: s.filter, priority: s.priority, createdAt: s.createdAt.toISOString() };
     await this.link.call(this.kv.create(s.id, JSON.stringify(v)), 'store a log session');
   }
 
@@ -46,7 +47,22 @@ export class NatsSessions implements SessionBackend {
     const createdAt = new Date(v.createdAt);
     if (Date.now() - createdAt.getTime() > windowMs) return undefined;
     if (v.tail) await this.beforeTail(v.appId);
-    return { id, secret: v.secret, appId: v.appId, lines: v.lines, tail: v.tail, filter: v.filter, createdAt };
+    return { id, secret: v.secret, appId: v.appId, lines: v.lines, tail: v.tail, filter: v.filter, priority: v.priority === true, createdAt };
+  }
+
+  /**
+   * Deletes the key only if it is still the revision just read (compare-and-set): of two nodes
+   * racing to open the same non-tail URL, one deletes it and serves the history, the other 404s.
+   */
+  async spend(id: string): Promise<boolean> {
+    const e = await this.link.call(this.kv.get(id), 'read a log session');
+    if (!e || e.operation !== 'PUT') return false;
+    try {
+      await this.link.call(this.kv.delete(id, { previousSeq: e.revision }), 'spend a log session');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   dropApp(): void {}

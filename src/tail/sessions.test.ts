@@ -3,15 +3,28 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { SessionRegistry } from './sessions.js';
 
-test('a session opens with its secret within the window, and not after', async () => {
+test('a tail session opens with its secret within the window (again, for SSE reconnects), and not after', async () => {
   const reg = new SessionRegistry(200);
   try {
-    const s = await reg.create({ appId: 'a', lines: 100, tail: false, filter: {} });
+    const s = await reg.create({ appId: 'a', lines: 100, tail: true, filter: {} });
     assert.equal(await reg.open(s.id, 'wrong'), undefined);
     assert.equal((await reg.open(s.id, s.secret))?.id, s.id);
     assert.equal((await reg.open(s.id, s.secret))?.id, s.id, 'may be opened again (SSE reconnects) within the window');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(await reg.open(s.id, s.secret), undefined, 'expired');
+  } finally {
+    reg.close();
+  }
+});
+
+test('a session without tail is spent by its first open; a wrong secret does not spend it', async () => {
+  const reg = new SessionRegistry();
+  try {
+    const s = await reg.create({ appId: 'a', lines: 100, tail: false, filter: {} });
+    assert.equal(await reg.open(s.id, 'wrong'), undefined);
+    const both = await Promise.all([reg.open(s.id, s.secret), reg.open(s.id, s.secret)]);
+    assert.deepEqual(both.map((x) => x?.id), [s.id, undefined], 'exactly one of two racing readers');
+    assert.equal(await reg.open(s.id, s.secret), undefined, 'spent');
   } finally {
     reg.close();
   }

@@ -12,6 +12,8 @@ export interface LogSession {
   lines: number;
   tail: boolean;
   filter: LineFilter;
+  /** Sluice's extension: each line starts with its syslog `<PRI>` (the console colours severity). */
+  priority?: boolean;
   createdAt: Date;
 }
 
@@ -23,6 +25,11 @@ export interface LogSession {
 export interface SessionBackend {
   save(session: LogSession, windowMs: number): Promise<void>;
   load(id: string, windowMs: number): Promise<LogSession | undefined>;
+  /**
+   * Forgets a session so it can never be opened again; true only for the one caller that
+   * spent it (two readers racing for a non-tail URL: one gets the history, the other a 404).
+   */
+  spend(id: string): Promise<boolean>;
   dropApp(appId: string): void;
   close(): void;
 }
@@ -44,10 +51,17 @@ export class SessionRegistry {
     return s;
   }
 
-  /** The session if `secret` matches and it is still within its open window. */
+  /**
+   * The session if `secret` matches and it is still within its open window. A session without
+   * tail is spent by opening it: it serves its history once, and a second GET (an EventSource
+   * reconnecting after the stream ended) answers 404, so standard clients stop instead of
+   * reading the history again. A tail session stays openable within its window, so a
+   * reconnect with Last-Event-ID resumes it.
+   */
   async open(id: string, secret: string): Promise<LogSession | undefined> {
     const s = await this.backend.load(id, this.windowMs);
     if (!s || !safeEqual(s.secret, secret)) return undefined;
+    if (!s.tail && !(await this.backend.spend(id))) return undefined;
     return s;
   }
 
@@ -84,6 +98,10 @@ export class MemorySessions implements SessionBackend {
       return undefined;
     }
     return s;
+  }
+
+  async spend(id: string): Promise<boolean> {
+    return this.sessions.delete(id);
   }
 
   dropApp(appId: string): void {

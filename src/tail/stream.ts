@@ -29,6 +29,7 @@ class SessionWriter implements TailClient {
   private firstDrop: Date | undefined;
   private eventId: number;
   private readonly keep: ((line: LogLine) => boolean) | undefined;
+  private readonly priority: boolean;
 
   constructor(
     private readonly res: ServerResponse,
@@ -39,6 +40,7 @@ class SessionWriter implements TailClient {
   ) {
     this.queue = new Ring(capacity);
     this.keep = compileFilter(session.filter);
+    this.priority = session.priority === true;
     this.eventId = lastEventId;
     res.on('drain', () => this.resume());
   }
@@ -56,7 +58,7 @@ class SessionWriter implements TailClient {
 
   /** Writes lines that bypass the filter and the queue (history, heartbeats). */
   write(line: LogLine): void {
-    const text = formatSessionLine(line);
+    const text = this.priority ? `<${line.pri}>${formatSessionLine(line)}` : formatSessionLine(line);
     const ok = this.res.write(this.sse ? sseEvent(++this.eventId, text) : text);
     if (!ok) this.blocked = true;
   }
@@ -120,9 +122,8 @@ export async function serveSession(
     }
   }
   if (!session.tail) {
-    // EventSource clients wait `retry` ms after the end before noticing it is final; the Heroku
-    // CLI would sit idle for its 3 s default after printing everything.
-    if (sse) res.write('retry: 50\n\n');
+    // The session is spent (sessions.ts): an EventSource that reconnects gets a 404 and stops.
+    // No `retry:` hint, which would only make such a client come back sooner.
     res.end();
     return done;
   }

@@ -10,13 +10,17 @@ export interface IngestEvents {
   duplicateBatch(): void;
 }
 
-export function ingestEvents(m: Metrics): IngestEvents {
+/** `onRejected` also hears every refusal (the server log's rate-limited summary, log-events.ts). */
+export function ingestEvents(m: Metrics, onRejected?: (transport: Transport, reason: string, lines: number) => void): IngestEvents {
   const received = m.counter('sluice_lines_received_total', 'Log lines accepted for routing, by transport.');
   const rejected = m.counter('sluice_input_rejected_total', 'Lines or requests refused at input, by transport and reason.');
   const dup = m.counter('sluice_http_duplicate_batches_total', 'POST /logs requests ignored as retries (repeated Logplex-Frame-Id).');
   return {
     received: (transport, lines) => received({ transport }, lines),
-    rejected: (transport, reason, lines = 1) => rejected({ transport, reason }, lines),
+    rejected: (transport, reason, lines = 1) => {
+      rejected({ transport, reason }, lines);
+      onRejected?.(transport, reason, lines);
+    },
     duplicateBatch: () => dup(),
   };
 }

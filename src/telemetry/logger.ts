@@ -1,13 +1,19 @@
 // The process's own structured log: pino, JSON lines to stdout by default, pretty on a TTY.
 import { pino, type Logger as PinoLogger, type DestinationStream, type LevelWithSilent } from 'pino';
 import { redactText } from '../core/redact.js';
+import { prettyDestination } from './pretty.js';
 
 export type Logger = PinoLogger;
 export type LogLevel = LevelWithSilent;
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+export type LogFormat = 'auto' | 'json' | 'pretty';
+export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
+
 export interface LoggerOptions {
   level?: LogLevel;
+  /** `auto` (the default): pretty when stdout is a terminal, JSON lines otherwise. */
+  format?: LogFormat;
   /** Where lines go; stdout when absent. Tests pass a stream they read back. */
   destination?: DestinationStream;
 }
@@ -30,8 +36,17 @@ export function createLogger(o: LoggerOptions = {}): Logger {
         },
       },
     },
-    o.destination ?? pino.destination({ dest: 1, sync: false }),
+    o.destination ?? stdoutDestination(o.format ?? 'auto'),
   );
+}
+
+/**
+ * Synchronous writes: the log is low-volume by design (repeated events are summarised), and a
+ * line written before a crash or `kill -9` must not sit in a buffer that dies with the process.
+ */
+function stdoutDestination(format: LogFormat): DestinationStream {
+  const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+  return pretty ? prettyDestination(1, process.stdout.hasColors?.() === true) : pino.destination({ dest: 1, sync: true });
 }
 
 /** A logger that writes nothing: the default for embedded use and unit tests. */

@@ -24,6 +24,11 @@ function recorder(): FrameSink & { events: string[] } {
  * returns — so any frame that kept a reference into a caller's chunk shows up corrupted.
  */
 function run(stream: Buffer, cuts: number[] = [], max?: number): string[] {
+  return runCounting(stream, cuts, max).events;
+}
+
+/** run(), also giving the framer's count of bytes discarded while resynchronising. */
+function runCounting(stream: Buffer, cuts: number[] = [], max?: number): { events: string[]; discarded: number } {
   const sink = recorder();
   const framer = new StreamFramer(sink, max === undefined ? {} : { maxFrameBytes: max });
   let from = 0;
@@ -34,7 +39,7 @@ function run(stream: Buffer, cuts: number[] = [], max?: number): string[] {
     from = cut;
   }
   framer.end();
-  return sink.events;
+  return { events: sink.events, discarded: framer.discardedBytes };
 }
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -74,6 +79,35 @@ test('a line that starts with digits is still a line', () => {
 
 test('LEN over the limit: reported once, then resynchronised after the next newline', () => {
   assert.deepEqual(run(b('11 hello world\n5 hello'), [], 10), ['M:frame length 11 exceeds 10', 'F:hello']);
+});
+
+test('a NUL ends a message like LF (Python SysLogHandler over TCP): every message its own frame, no NUL kept', () => {
+  const stream = b('<14>t.a: one\0<14>t.a: two\0<14>t.a: three\0');
+  for (let cut = 0; cut <= stream.length; cut++) {
+    assert.deepEqual(run(stream, [cut]), ['F:<14>t.a: one', 'F:<14>t.a: two', 'F:<14>t.a: three'], `cut at ${cut}`);
+  }
+  assert.deepEqual(run(b('<1>a\r\0\0<1>b\n\0<1>c')), ['F:<1>a', 'F:<1>b', 'F:<1>c'], 'CR stripped, empty frames skipped');
+  assert.deepEqual(run(b('12\0' + '3 abc\0')), ['F:12', 'F:abc'], 'digits then NUL are a line; NUL after an octet frame is skipped');
+});
+
+test('a counted body loses one trailing LF (CRLF) or NUL; other bytes are kept as sent', () => {
+  assert.deepEqual(run(b('4 abc\n4 abc\0' + '5 abc\r\n' + '5 a\x1b[1m')), ['F:abc', 'F:abc', 'F:abc', 'F:a\x1b[1m']);
+  assert.deepEqual(run(b('5 abc\n\n')), ['F:abc\n']);
+  assert.deepEqual(run(b('1 \n1 \0')), [], 'a body that is only a terminator is no message');
+  assert.deepEqual(run(b('9 <1>a\0<1>b' + '5 \0\0x\0\0')), ['F:<1>a', 'F:<1>b', 'F:x'], 'a NUL inside a counted body ends a message too');
+});
+
+test('a NUL-terminated stream far over 10 KiB gives every message', () => {
+  const msgs = Array.from({ length: 1000 }, (_, i) => `<14>t.x: message number ${i} ${'p'.repeat(i % 50)}`);
+  const stream = b(msgs.map((m) => `${m}\0`).join(''));
+  assert.ok(stream.length > 40_000);
+  assert.deepEqual(run(stream, [1, 4096, 10_000, 30_000]), msgs.map((m) => `F:${m}`));
+});
+
+test('a huge length prefix is malformed at once, counted, and the framer resynchronises at the next LF or NUL', () => {
+  const r = runCounting(b('99999999999 <14>swallowed?\0<14>next one\0' + '40000 x\n<14>after\n'));
+  assert.deepEqual(r.events, ['M:length field longer than 10 digits', 'F:<14>next one', 'M:frame length 40000 exceeds 10240', 'F:<14>after']);
+  assert.equal(r.discarded, '99999999999 <14>swallowed?\0'.length + '40000 x\n'.length, 'every skipped byte is counted');
 });
 
 test('a length field of more than 10 digits is malformed', () => {
@@ -122,17 +156,30 @@ test('end(): flushes an unterminated line, reports a truncated frame, then start
 const MAX = 16;
 const body = fc.uint8Array({ minLength: 1, maxLength: MAX });
 const lineText = fc.string({ unit: fc.constantFrom('<', 'a', 'é', '🚀', ' ', '1', '\r'), minLength: 1, maxLength: 6 });
-const goodLine = lineText
-  .filter((s) => !/^[1-9]/.test(s) && Buffer.byteLength(s.replace(/\r$/, '')) <= MAX && s.replace(/\r$/, '') !== '')
-  .map((s) => ({ bytes: b(`${s}\n`), frame: s.replace(/\r$/, '') }));
-const goodOctet = body.map((u) => ({ bytes: Buffer.concat([b(`${u.length} `), u]), frame: show(u) }));
+const terminator = fc.constantFrom('\n', '\0');
+const goodLine = fc
+  .tuple(
+    lineText.filter((s) => !/^[1-9]/.test(s) && Buffer.byteLength(s.replace(/\r$/, '')) <= MAX && s.replace(/\r$/, '') !== ''),
+    terminator,
+  )
+  .map(([s, end]) => ({ bytes: b(`${s}${end}`), frame: s.replace(/\r$/, '') }));
+/** A counted body as the framer gives it back: without one trailing NUL, or LF with an optional CR before it. */
+function unterminated(u: Uint8Array): Uint8Array {
+  const n = u.length;
+  if (u[n - 1] === 0) return u.subarray(0, n - 1);
+  if (u[n - 1] === 0x0a) return u.subarray(0, n >= 2 && u[n - 2] === 0x0d ? n - 2 : n - 1);
+  return u;
+}
+const goodOctet = body
+  .filter((u) => unterminated(u).length > 0 && !unterminated(u).includes(0)) // a NUL inside cuts a body in two
+  .map((u) => ({ bytes: Buffer.concat([b(`${u.length} `), u]), frame: show(unterminated(u)) }));
 const anyPiece = fc.oneof(
   goodOctet.map((p) => p.bytes),
   goodLine.map((p) => p.bytes),
   fc.uint8Array({ maxLength: 24 }).map((u) => Buffer.from(u)), // junk
   fc.integer({ min: MAX + 1, max: 99 }).map((n) => b(`${n} ${'z'.repeat(n)}\n`)), // oversized frame
   fc.integer({ min: MAX + 1, max: 60 }).map((n) => b(`${'y'.repeat(n)}\n`)), // over-long line
-  fc.constantFrom(b('123456789012 x\n'), b('\n'), b('\r\n'), b('0 '), b('42')),
+  fc.constantFrom(b('123456789012 x\n'), b('123456789012 x\0'), b('\n'), b('\0'), b('\r\n'), b('0 '), b('42')),
 );
 
 function cutsFor(length: number): fc.Arbitrary<number[]> {
@@ -146,7 +193,7 @@ test('property: every split of a stream gives the same calls', () => {
     .chain((s) => fc.tuple(fc.constant(s), cutsFor(s.length)));
   fc.assert(
     fc.property(streamAndCuts, ([stream, cuts]) => {
-      assert.deepEqual(run(stream, cuts, MAX), run(stream, [], MAX));
+      assert.deepEqual(runCounting(stream, cuts, MAX), runCounting(stream, [], MAX));
     }),
     { numRuns: 300 },
   );

@@ -1,4 +1,4 @@
-// The TCP/TLS syslog stream framer: RFC 6587 octet-counted frames and newline lines on one connection.
+// The TCP/TLS syslog stream framer: RFC 6587 octet-counted frames and LF- or NUL-ended lines on one connection.
 
 /**
  * Receives what the framer cuts out of the stream, synchronously and in stream order.
@@ -16,6 +16,7 @@ export interface StreamFramerOptions {
   maxFrameBytes?: number;
 }
 
+const NUL = 0x00;
 const LF = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
@@ -24,20 +25,26 @@ const ONE = 0x31;
 const NINE = 0x39;
 /** 10 digits already exceed any sane limit; more can only be junk, so stop counting there. */
 const MAX_LENGTH_DIGITS = 10;
+/** "Not searched yet in this chunk" for the cached terminator positions (-1 means "none left"). */
+const UNKNOWN = -2;
 
 // What the next byte means. A frame starts in START and decides its kind on its first byte.
 const START = 0; // between frames
 const LENGTH = 1; // reading the octet count; the digits may yet turn out to begin a plain line
 const OCTET = 2; // reading a counted body
-const LINE = 3; // reading up to LF
-const DISCARD = 4; // resynchronising after a malformed frame: dropping bytes through the next LF
+const LINE = 3; // reading up to LF or NUL
+const DISCARD = 4; // resynchronising after a malformed frame: dropping bytes through the next LF or NUL
 
 /**
  * Cuts a byte stream into syslog messages (SPEC §3.2). Each frame decides its own kind: a digit
- * 1–9, more digits, then SP is RFC 6587 octet counting; anything else is a line ending in LF
- * (one trailing CR stripped, empty lines skipped). Oversized frames and over-long length
- * fields are reported once and skipped through the next LF, so memory stays bounded by
- * `maxFrameBytes` whatever the peer sends.
+ * 1–9, more digits, then SP is RFC 6587 octet counting; anything else is a line ending in LF or
+ * NUL (Python's `SysLogHandler` and others end each message with a NUL and no LF). One trailing
+ * CR is stripped from a line and empty lines are skipped; a counted body loses one trailing LF
+ * (with a CR before it) or NUL, since a trailing terminator is framing, never message, and is
+ * cut at any NUL inside it. Oversized
+ * frames and over-long length fields are reported once and skipped through the next LF or NUL,
+ * so memory stays bounded by `maxFrameBytes` whatever the peer sends; the bytes skipped that way
+ * are counted in `discardedBytes`.
  *
  * Split-invariant: any division of the same bytes into chunks gives the same calls on the sink,
  * because every decision depends only on stream content, never on where a chunk ended.
@@ -57,6 +64,15 @@ export class StreamFramer {
   /** OCTET body being assembled across chunks; null while none of it has arrived. */
   #body: Buffer | null = null;
   #filled = 0;
+  /**
+   * Next LF and NUL at or after the last search in the current chunk (-1: none left, UNKNOWN:
+   * not searched). Caching both keeps a chunk of many LF lines and no NUL (or the reverse) one
+   * linear scan, instead of one scan to the chunk's end per line for the absent terminator.
+   */
+  #lfAt = UNKNOWN;
+  #nulAt = UNKNOWN;
+  /** Bytes dropped while resynchronising after malformed frames, since the framer was made. */
+  discardedBytes = 0;
 
   constructor(sink: FrameSink, opts: StreamFramerOptions = {}) {
     this.#sink = sink;
@@ -65,6 +81,8 @@ export class StreamFramer {
 
   push(chunk: Buffer): void {
     const n = chunk.length;
+    this.#lfAt = UNKNOWN;
+    this.#nulAt = UNKNOWN;
     let i = 0;
     let start = 0; // where the current frame's bytes begin in this chunk; 0 if it began earlier
     while (i < n) {
@@ -83,7 +101,7 @@ export class StreamFramer {
           break;
         }
         case LENGTH:
-          i = this.#lengthDigits(chunk, i);
+          i = this.#lengthDigits(chunk, i, start);
           break;
         case OCTET:
           i = this.#octetBody(chunk, i);
@@ -92,10 +110,13 @@ export class StreamFramer {
           i = this.#line(chunk, i, start);
           break;
         default: {
-          const lf = chunk.indexOf(LF, i);
-          if (lf < 0) i = n;
-          else {
-            i = lf + 1;
+          const end = this.#terminator(chunk, i);
+          if (end < 0) {
+            this.discardedBytes += n - i;
+            i = n;
+          } else {
+            this.discardedBytes += end + 1 - i;
+            i = end + 1;
             this.#state = START;
           }
         }
@@ -112,27 +133,40 @@ export class StreamFramer {
     const state = this.#state;
     this.#state = START;
     if (state === LENGTH || state === LINE) {
-      this.#finishLine(this.#takeCarry());
+      this.#finishLine(this.#takeCarry(), 0);
     } else if (state === OCTET) {
       const declared = this.#length;
       const present = this.#filled;
       this.#body = null;
       this.#filled = 0;
+      this.discardedBytes += present;
       this.#sink.malformed(`truncated frame at end of stream (declared ${declared} bytes, ${present} present)`);
     }
   }
 
-  #lengthDigits(chunk: Buffer, i: number): number {
+  /** Index of the first LF or NUL at or after i in chunk, or -1. */
+  #terminator(chunk: Buffer, i: number): number {
+    // A cached position below i is stale (already passed): search again from i. -1 stays -1:
+    // nothing after an earlier search point means nothing after i either.
+    if (this.#lfAt !== -1 && this.#lfAt < i) this.#lfAt = chunk.indexOf(LF, i);
+    if (this.#nulAt !== -1 && this.#nulAt < i) this.#nulAt = chunk.indexOf(NUL, i);
+    const lf = this.#lfAt;
+    const nul = this.#nulAt;
+    if (lf < 0) return nul;
+    return nul < 0 || lf < nul ? lf : nul;
+  }
+
+  #lengthDigits(chunk: Buffer, i: number, start: number): number {
     const n = chunk.length;
     while (i < n) {
       const c = chunk[i];
       if (c >= ZERO && c <= NINE) {
-        if (++this.#digits > MAX_LENGTH_DIGITS) return this.#reject(`length field longer than ${MAX_LENGTH_DIGITS} digits`, i + 1);
+        if (++this.#digits > MAX_LENGTH_DIGITS) return this.#reject(`length field longer than ${MAX_LENGTH_DIGITS} digits`, start, i + 1);
         this.#length = this.#length * 10 + (c - ZERO);
         i++;
       } else if (c === SP) {
+        if (this.#length > this.#max) return this.#reject(`frame length ${this.#length} exceeds ${this.#max}`, start, i + 1);
         this.#takeCarry(); // the digits were framing, not message
-        if (this.#length > this.#max) return this.#reject(`frame length ${this.#length} exceeds ${this.#max}`, i + 1);
         this.#state = OCTET;
         this.#filled = 0;
         return i + 1;
@@ -150,7 +184,7 @@ export class StreamFramer {
     if (this.#body === null) {
       if (avail >= need) {
         this.#state = START;
-        this.#sink.frame(chunk.subarray(i, i + need)); // the common case: no copy
+        this.#finishOctet(chunk.subarray(i, i + need)); // the common case: no copy
         return i + need;
       }
       this.#body = Buffer.allocUnsafe(this.#length); // bounded: length <= maxFrameBytes
@@ -163,36 +197,65 @@ export class StreamFramer {
       this.#body = null;
       this.#filled = 0;
       this.#state = START;
-      this.#sink.frame(body);
+      this.#finishOctet(body);
     }
     return i + take;
   }
 
+  /**
+   * A counted body without its trailing terminator (rsyslog's templates end in LF; some senders
+   * add NUL). A NUL ends a message on a stream whatever the framing, so a body with NULs inside
+   * (a sender that counted two NUL-ended messages as one) gives one message per piece.
+   */
+  #finishOctet(body: Buffer): void {
+    let nul = body.indexOf(NUL);
+    if (nul >= 0 && nul < body.length - 1) {
+      let from = 0;
+      while (nul >= 0) {
+        if (nul > from) this.#sink.frame(body.subarray(from, nul));
+        from = nul + 1;
+        nul = body.indexOf(NUL, from);
+      }
+      body = body.subarray(from);
+    }
+    let end = body.length;
+    const last = body[end - 1];
+    if (last === NUL) end--;
+    else if (last === LF) {
+      end--;
+      if (end > 0 && body[end - 1] === CR) end--;
+    }
+    if (end > 0) this.#sink.frame(end === body.length ? body : body.subarray(0, end));
+  }
+
   #line(chunk: Buffer, i: number, start: number): number {
     const n = chunk.length;
-    const lf = chunk.indexOf(LF, i);
-    if (lf < 0) {
+    const end = this.#terminator(chunk, i);
+    if (end < 0) {
       // Give up as soon as the line cannot fit even after stripping a final CR, rather than
-      // buffering an unbounded line from a peer that never sends LF.
+      // buffering an unbounded line from a peer that never sends a terminator.
       const total = this.#carryBytes + (n - start);
       if (total > this.#max && (total > this.#max + 1 || chunk[n - 1] !== CR)) {
-        return this.#reject(`line longer than ${this.#max} bytes`, n);
+        return this.#reject(`line longer than ${this.#max} bytes`, start, n);
       }
       return n; // push() carries the bytes over
     }
-    const own = chunk.subarray(start, lf);
+    const own = chunk.subarray(start, end);
     const line = this.#carryBytes === 0 ? own : Buffer.concat([...this.#takeCarry(), own]);
     this.#state = START;
-    this.#finishLine(line);
-    return lf + 1;
+    this.#finishLine(line, 1);
+    return end + 1;
   }
 
   /** Emits a complete line: strips one CR, skips it if empty, refuses it if too long. */
-  #finishLine(parts: Buffer | Buffer[]): void {
+  #finishLine(parts: Buffer | Buffer[], terminatorBytes: number): void {
     let line = Array.isArray(parts) ? Buffer.concat(parts) : parts;
+    const received = line.length + terminatorBytes;
     if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-    if (line.length > this.#max) this.#sink.malformed(`line longer than ${this.#max} bytes`);
-    else if (line.length > 0) this.#sink.frame(line);
+    if (line.length > this.#max) {
+      this.discardedBytes += received;
+      this.#sink.malformed(`line longer than ${this.#max} bytes`);
+    } else if (line.length > 0) this.#sink.frame(line);
   }
 
   #takeCarry(): Buffer[] {
@@ -202,8 +265,14 @@ export class StreamFramer {
     return carry;
   }
 
-  /** Reports once and skips through the next LF (the earliest point a new frame can begin). */
-  #reject(reason: string, next: number): number {
+  /**
+   * Reports once and skips through the next LF or NUL (the earliest point a new frame can begin).
+   * The bad frame's bytes so far (carried over, and in this chunk from `start` to `next`) count
+   * as discarded, like everything skipped after them: the total is the same however the stream
+   * was split.
+   */
+  #reject(reason: string, start: number, next: number): number {
+    this.discardedBytes += this.#carryBytes + (next - start);
     this.#takeCarry();
     this.#state = DISCARD;
     this.#sink.malformed(reason);

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
+import { assertNoSecrets, SecretSet } from './log-scan.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Repository root (this file is compiled to dist/test/helpers/sluice.js). */
@@ -63,6 +63,10 @@ export interface Sluice {
   proc: ChildProcess;
   /** stdout + stderr of the server so far (for failure messages). */
   output(): string;
+  /** Everything the server wrote to stdout and stderr since it started (its log included). */
+  log(): string;
+  /** Secrets this test used: the server's output is checked for them (and for secret shapes) when it stops. */
+  secrets: SecretSet;
   api(method: string, path: string, body?: unknown): Promise<HttpResult>;
   postLogs(token: string, frames: string[] | Buffer, headers?: Record<string, string>): Promise<HttpResult>;
   readLogs(app: string, opts?: ReadLogsOptions): Promise<string[]>;
@@ -79,6 +83,8 @@ export interface Sluice {
 
 const live = new Set<ChildProcess>();
 const ownedDirs = new Set<string>();
+/** Secret scans of servers not yet checked; run when a server stops, and at the end for the rest. */
+const scans = new Set<() => void>();
 
 function cleanupSync(): void {
   for (const p of live) {
@@ -105,9 +111,31 @@ process.on('exit', () => {
 after(async () => {
   await Promise.all([...live].map((p) => killAndWait(p, 'SIGKILL', 5_000)));
   live.clear();
+  const leaks: string[] = [];
+  for (const scan of [...scans]) {
+    try {
+      scan();
+    } catch (e) {
+      leaks.push((e as Error).message);
+    }
+  }
+  scans.clear();
   for (const d of ownedDirs) rmSync(d, { recursive: true, force: true });
   ownedDirs.clear();
+  if (leaks.length > 0) throw new Error(leaks.join('\n'));
 });
+
+/** Waits (≤ 2 s) until the child's stdout and stderr have ended, so its last lines are read. */
+function outputClosed(p: ChildProcess): Promise<void> {
+  const ended = (s: NodeJS.ReadableStream | null): Promise<void> =>
+    !s || (s as unknown as { readableEnded: boolean }).readableEnded || (s as unknown as { destroyed: boolean }).destroyed
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          s.once('end', () => resolve());
+          s.once('close', () => resolve());
+        });
+  return Promise.race([Promise.all([ended(p.stdout), ended(p.stderr)]).then(() => {}), new Promise<void>((r) => setTimeout(r, 2_000))]);
+}
 
 function exited(p: ChildProcess): boolean {
   return p.exitCode !== null || p.signalCode !== null;
@@ -254,10 +282,26 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   proc.once('exit', () => live.delete(proc));
 
   let out = '';
+  // The whole output, for the secret scan (the server's log is small: repeated events are summarised).
+  let all = '';
+  const secrets = new SecretSet();
+  secrets.add(apiKey);
   const append = (chunk: Buffer): void => {
-    out += chunk.toString('utf8');
+    const text = chunk.toString('utf8');
+    out += text;
+    if (all.length < 32 * 1024 * 1024) all += text;
     if (out.length > 256 * 1024) out = out.slice(-128 * 1024);
   };
+  let scanned = false;
+  const scan = (): void => {
+    if (scanned) return;
+    scanned = true;
+    scans.delete(scan);
+    // The one place a secret is printed on purpose: the generated admin key, once, on stderr.
+    const banner = /sluice: generated the admin API key[^\n]*\n {2}sk_\S+\n {2}use it with: export SLUICE_API_KEY=sk_\S+\n/g;
+    assertNoSecrets(all.replace(banner, ''), secrets, `sluice serve (pid ${proc.pid}, data dir ${dataDir})`);
+  };
+  scans.add(scan);
   proc.stderr!.on('data', append);
 
   const ports = await new Promise<{ http: number; syslog: number; router?: number }>((resolve, reject) => {
@@ -301,13 +345,16 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
       Accept: 'application/vnd.heroku+json; version=3',
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    secrets.learn(body);
     const res = await fetch(url + p, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(READ_TIMEOUT_MS),
     });
-    return toResult(res, `${method} ${p}`);
+    const result = await toResult(res, `${method} ${p}`);
+    secrets.learn(result.body);
+    return result;
   };
 
   const postLogs = async (
@@ -315,6 +362,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     frames: string[] | Buffer,
     headers: Record<string, string> = {},
   ): Promise<HttpResult> => {
+    secrets.add(token);
     const body = Buffer.isBuffer(frames) ? frames : Buffer.from(frames.join(''), 'utf8');
     const res = await fetch(`${url}/logs`, {
       method: 'POST',
@@ -380,6 +428,8 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     dataDir,
     proc,
     output: () => out,
+    log: () => all,
+    secrets,
     api,
     postLogs,
     readLogs,
@@ -387,10 +437,14 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     createAppWithToken,
     async stop() {
       await killAndWait(proc, 'SIGTERM', STOP_TIMEOUT_MS);
+      await outputClosed(proc);
+      scan();
       return proc.exitCode;
     },
     async kill9() {
       await killAndWait(proc, 'SIGKILL', 5_000);
+      await outputClosed(proc);
+      scan();
     },
   };
 }

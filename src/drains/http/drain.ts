@@ -1,16 +1,16 @@
-// HTTP(S) drains: batches POSTed one at a time over a keep-alive undici Client, retried per SPEC §8.
+// HTTP(S) drains: the queue's blocks POSTed one at a time over a keep-alive undici Client, in order,
+// each retried under its own Frame-Id until the receiver takes or refuses it (SPEC §8).
 import { rootCertificates } from 'node:tls';
 import { Client } from 'undici';
 import { VERSION } from '../../core/version.js';
-import { formatHttpDrainMessage } from '../../wire/drain-format.js';
-import { platformLine } from '../../core/stream-errors.js';
+import { l10, platformLine } from '../../core/stream-errors.js';
 import { guardedLookup, literalRefusal } from '../address-guard.js';
 import { certFailure, describeError, parseRetryAfter } from '../backoff.js';
 import { BaseDrain, elapsed, type StepResult } from '../base.js';
 import type { DrainContext, DrainTestResult } from '../contract.js';
 import type { DrainKind } from '../url.js';
 import { httpTarget, type HttpTarget } from './config.js';
-import { frame, newFrameId, takeHttpBatch, type HttpBatch } from './encoder.js';
+import { frameIdFor, newFrameId, type HttpBatch } from './encoder.js';
 
 type Outcome =
   | { kind: 'delivered'; status: number }
@@ -31,7 +31,7 @@ export class HttpDrain extends BaseDrain {
   }
 
   inFlight(): number {
-    return this.batch?.lines ?? 0;
+    return this.batch?.block.lines ?? 0;
   }
 
   protected override idle(): boolean {
@@ -40,22 +40,39 @@ export class HttpDrain extends BaseDrain {
 
   protected async step(): Promise<StepResult> {
     const o = this.ctx.options;
-    const b = (this.batch ??= takeHttpBatch(this.ctx.buffer, o.batchMaxBytes, o.batchMaxMessages));
-    if (!b) return { next: 'idle' };
+    const q = this.ctx.queue;
+    let b = this.batch;
+    if (b === undefined) {
+      const block = q.take();
+      if (!block) return { next: 'idle' };
+      b = this.batch = { block, frameId: frameIdFor(this.ctx.id, block.first), loss: q.takeLoss(), attempts: 0 };
+    }
+    const frames = await q.bytes(b.block);
+    if (this.destroyed) return { next: 'idle' }; // release() put the batch back
+    if (frames === undefined) {
+      // Unreadable in the spool: dropped and counted by the queue; its loss report goes back.
+      this.batch = undefined;
+      q.settleLoss(false);
+      return { next: 'continue' };
+    }
     b.attempts++;
-    const out = await this.send(b);
-    if (this.destroyed) return { next: 'idle' }; // release() accounted for the batch
+    const lossFrame = b.loss ? this.ctx.encoder.frame(l10(b.loss.count, b.loss.since)) : undefined;
+    const body = lossFrame ? Buffer.concat([lossFrame, frames]) : frames;
+    const out = await this.send(body, b.block.lines + (lossFrame ? 1 : 0), b.frameId);
+    if (this.destroyed) return { next: 'idle' };
     const { health } = this.ctx;
     if (out.kind === 'delivered') {
       this.batch = undefined;
-      health.success(b.lines);
+      q.ack(b.block);
+      q.settleLoss(true);
+      health.success();
       this.certOk();
       return { next: 'continue' };
     }
     if (out.kind === 'rejected') {
       this.batch = undefined;
       this.dropBatch(b);
-      health.failure(`HTTP ${out.status}: the receiver refused the batch (${b.lines} lines dropped)`);
+      health.failure(`HTTP ${out.status}: the receiver refused the batch (${b.block.lines} lines dropped)`);
       return { next: 'continue' };
     }
     if (out.cert) this.reportCertFailure(out.cert);
@@ -69,10 +86,10 @@ export class HttpDrain extends BaseDrain {
     return { next: 'wait', delayMs: delay };
   }
 
-  /** The batch's lines are lost; the loss report it carried goes back to be sent later. */
+  /** The batch's lines are lost (counted); the loss report it carried goes back to be sent later. */
   private dropBatch(b: HttpBatch): void {
-    this.ctx.buffer.restore(b.loss);
-    this.ctx.buffer.drop(b.lines);
+    this.ctx.queue.reject(b.block);
+    this.ctx.queue.settleLoss(false);
   }
 
   private headers(msgCount: number, frameId: string): Record<string, string> {
@@ -82,7 +99,8 @@ export class HttpDrain extends BaseDrain {
     h['Logplex-Msg-Count'] = String(msgCount);
     h['Logplex-Frame-Id'] = frameId;
     h['Logplex-Drain-Token'] = this.ctx.token;
-    h['User-Agent'] = `Sluice/${VERSION}`;
+    // Receivers written for Heroku look for `Logplex/`.
+    h['User-Agent'] = `Logplex/v72 (compatible; Sluice/${VERSION})`;
     return h;
   }
 
@@ -108,7 +126,7 @@ export class HttpDrain extends BaseDrain {
     });
   }
 
-  private async send(b: HttpBatch, client?: Client): Promise<Outcome> {
+  private async send(body: Buffer, msgCount: number, frameId: string, client?: Client): Promise<Outcome> {
     // connect() does not call `lookup` for an IP literal: those are checked here.
     const refused = literalRefusal(this.target.host, this.ctx.options.denyPrivate);
     if (refused) return { kind: 'retry', error: refused };
@@ -120,8 +138,8 @@ export class HttpDrain extends BaseDrain {
       const res = await c.request({
         method: 'POST',
         path: this.target.path,
-        headers: this.headers(b.msgCount, b.frameId),
-        body: b.body,
+        headers: this.headers(msgCount, frameId),
+        body,
         signal: ac.signal,
       });
       await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
@@ -151,11 +169,10 @@ export class HttpDrain extends BaseDrain {
 
   async test(): Promise<DrainTestResult> {
     const start = Date.now();
-    const msg = formatHttpDrainMessage(platformLine('logplex', `Test message from Sluice for drain ${this.ctx.token}.`));
+    const body = this.ctx.encoder.frame(platformLine('logplex', `Test message from Sluice for drain ${this.ctx.token}.`));
     const client = this.newClient();
-    const b: HttpBatch = { frameId: newFrameId(), body: Buffer.from(frame(msg).text, 'utf8'), msgCount: 1, lines: 1, loss: undefined, attempts: 1 };
     try {
-      const out = await this.send(b, client);
+      const out = await this.send(body, 1, newFrameId(), client);
       const tls = this.target.tls ? { verified: !this.target.insecure, insecure: this.target.insecure } : null;
       if (out.kind === 'delivered') return { ok: true, kind: this.kind, connected: true, tls, status: out.status, error: null, duration_ms: elapsed(start) };
       if (out.kind === 'rejected') {
@@ -178,7 +195,11 @@ export class HttpDrain extends BaseDrain {
   }
 
   protected release(): void {
-    if (this.batch) this.dropBatch(this.batch);
+    // A batch in flight stays first in the queue (and its loss report pending): the spool keeps it.
+    if (this.batch) {
+      this.ctx.queue.untake(this.batch.block);
+      this.ctx.queue.settleLoss(false);
+    }
     this.batch = undefined;
     this.abort?.abort(new Error('drain stopped'));
     const c = this.client;

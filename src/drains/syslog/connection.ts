@@ -60,8 +60,13 @@ export function connectSyslog(t: SyslogTarget, o: ConnectOptions): Promise<net.S
   });
 }
 
-/** Writes and waits for the kernel to take the bytes; false on error, close or timeout. */
-export function writeAll(sock: net.Socket, data: Buffer, timeoutMs: number): Promise<string | undefined> {
+/**
+ * Writes and waits until the kernel took every byte; resolves with an error only when the
+ * connection fails. A receiver that stops reading is waited for, never cut off mid-frame: after
+ * `stallMs` `onStall` is told (the drain reports it) and the write goes on waiting, because
+ * closing now would leave a partial frame on the stream and send its lines twice.
+ */
+export function writeAll(sock: net.Socket, data: Buffer, stallMs: number, onStall?: (ms: number) => void): Promise<string | undefined> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (err: string | undefined): void => {
@@ -72,7 +77,7 @@ export function writeAll(sock: net.Socket, data: Buffer, timeoutMs: number): Pro
       resolve(err);
     };
     const onClose = (): void => finish('connection closed');
-    const timer = setTimeout(() => finish(`write not completed within ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(() => onStall?.(stallMs), stallMs);
     sock.once('close', onClose);
     if (sock.destroyed || !sock.writable) return finish('connection closed');
     sock.write(data, (err) => finish(err ? err.message : undefined));

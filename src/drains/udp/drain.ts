@@ -2,15 +2,14 @@
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { platformLine, l10 } from '../../core/stream-errors.js';
+import type { LogLine } from '../../core/log-line.js';
 import { resolveDrainHost } from '../address-guard.js';
 import { describeError } from '../backoff.js';
 import { BaseDrain, elapsed, type StepResult } from '../base.js';
 import type { DrainContext, DrainTestResult } from '../contract.js';
 import { syslogTarget, type SyslogTarget } from '../syslog/connection.js';
-import { syslogDatagram } from '../syslog/encoder.js';
+import { splitFrames } from '../encoder.js';
 
-/** Datagrams sent per step; each waits for the kernel, so a burst cannot pile up promises. */
-const PER_STEP = 256;
 /** Larger datagrams cannot be sent over IPv4; such lines are dropped and counted. */
 const MAX_DATAGRAM = 65_507;
 
@@ -46,8 +45,13 @@ export class UdpDrain extends BaseDrain {
     return new Promise((resolve) => socket.send(data, this.target.port, address, (err) => resolve(err)));
   }
 
+  /** The message of a line Sluice writes itself, without the octet count. */
+  private datagram(line: LogLine): Buffer {
+    return splitFrames(this.ctx.encoder.frame(line))[0];
+  }
+
   protected async step(): Promise<StepResult> {
-    const { buffer, health } = this.ctx;
+    const { queue: q, health } = this.ctx;
     let s: { socket: dgram.Socket; address: string };
     try {
       s = await this.open();
@@ -56,31 +60,32 @@ export class UdpDrain extends BaseDrain {
       return { next: 'wait', delayMs: this.backoff(++this.failures) };
     }
     if (this.destroyed) return { next: 'idle' };
-    const datagrams: Buffer[] = [];
-    if (buffer.length === 0) return { next: 'idle' };
-    const loss = buffer.takeLoss();
-    if (loss) datagrams.push(syslogDatagram(l10(loss.count, loss.since), this.ctx.token));
-    let tooBig = 0;
-    while (datagrams.length < PER_STEP && buffer.length > 0) {
-      const d = syslogDatagram(buffer.shift()!, this.ctx.token);
-      if (d.length > MAX_DATAGRAM) tooBig++;
-      else datagrams.push(d);
+    const block = q.take();
+    if (!block) return { next: 'idle' };
+    const frames = await q.bytes(block);
+    if (this.destroyed) {
+      q.untake(block);
+      return { next: 'idle' };
     }
-    buffer.drop(tooBig);
-    const lines = datagrams.length - (loss ? 1 : 0);
-    this.sending = lines;
-    const errors = await Promise.all(datagrams.map((d) => this.send(s.socket, s.address, d)));
+    if (frames === undefined) return { next: 'continue' }; // unreadable: dropped and counted
+    const loss = q.takeLoss();
+    const messages = splitFrames(frames);
+    const datagrams = loss ? [this.datagram(l10(loss.count, loss.since)), ...messages] : messages;
+    const tooBig = datagrams.filter((d) => d.length > MAX_DATAGRAM).length;
+    this.sending = block.lines;
+    // One block (a socket write's worth) per step: each send waits for the kernel.
+    const errors = await Promise.all(datagrams.filter((d) => d.length <= MAX_DATAGRAM).map((d) => this.send(s.socket, s.address, d)));
     this.sending = 0;
-    if (this.destroyed) return { next: 'idle' };
     const failed = errors.filter((e) => e !== null);
+    // UDP has no retry: what the kernel refused is lost, counted like a too-large datagram.
+    q.ack(block, Math.min(block.lines, failed.length + tooBig));
+    q.settleLoss(true);
+    if (this.destroyed) return { next: 'idle' };
     if (failed.length === 0) {
       this.failures = 0;
-      health.success(lines);
+      health.success();
       return { next: 'continue' };
     }
-    const lostLines = Math.min(failed.length, lines);
-    buffer.drop(lostLines);
-    if (lines - lostLines > 0) health.success(lines - lostLines);
     health.failure(describeError(failed[0]));
     return { next: 'wait', delayMs: this.backoff(++this.failures) };
   }
@@ -90,7 +95,7 @@ export class UdpDrain extends BaseDrain {
     try {
       const s = await this.open();
       const line = platformLine('logplex', `Test message from Sluice for drain ${this.ctx.token}.`);
-      const err = await this.send(s.socket, s.address, syslogDatagram(line, this.ctx.token));
+      const err = await this.send(s.socket, s.address, this.datagram(line));
       return { ok: !err, kind: this.kind, connected: !err, tls: null, status: null, error: err ? describeError(err) : null, duration_ms: elapsed(start) };
     } catch (err) {
       return { ok: false, kind: this.kind, connected: false, tls: null, status: null, error: describeError(err), duration_ms: elapsed(start) };
@@ -98,6 +103,7 @@ export class UdpDrain extends BaseDrain {
   }
 
   protected release(): void {
+    this.sending = 0;
     const s = this.socket;
     this.socket = undefined;
     // Let in-flight sends finish before closing.
