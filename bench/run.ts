@@ -1,6 +1,7 @@
 // `npm run bench`: every micro-benchmark in bench/micro/, then the end-to-end runs Sluice can do today; writes docs/benchmarks.md.
 
 import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -10,12 +11,13 @@ import { formatNumber, invokedAs, linesPerSec, resultsTable, sectionHead, writeS
 import { LINE_BYTES } from './lib/loadgen.js';
 import { probePauses, type GapStats, type PauseReport } from './lib/pauses.js';
 import { otelSection } from './lib/otel.js';
+import { clusterTable, clusterThroughput } from './cluster.js';
 
 const { values } = parseArgs({
   options: {
     lines: { type: 'string', default: '1000000' },
     apps: { type: 'string', default: '10000' },
-    only: { type: 'string' }, // "micro", "e2e", "pauses" or "otel"
+    only: { type: 'string' }, // "micro", "e2e", "pauses", "otel" or "cluster"
     filter: { type: 'string' }, // substring of micro-benchmark names and end-to-end run labels
     'no-doc': { type: 'boolean', default: false },
     // Where the drain runs' counting sinks run: 'child' (own process, default) or 'in-process' (the old placement, for comparison).
@@ -31,7 +33,7 @@ const lines = Number(values.lines);
 const apps = Number(values.apps);
 if (!Number.isInteger(lines) || lines < 1000 || lines > 20_000_000) throw new Error('--lines must be an integer from 1000 to 20000000');
 if (!Number.isInteger(apps) || apps < 1 || apps > 100_000) throw new Error('--apps must be an integer from 1 to 100000');
-if (values.only !== undefined && !['micro', 'e2e', 'pauses', 'otel'].includes(values.only)) throw new Error('--only must be micro, e2e, pauses or otel');
+if (values.only !== undefined && !['micro', 'e2e', 'pauses', 'otel', 'cluster'].includes(values.only)) throw new Error('--only must be micro, e2e, pauses, otel or cluster');
 const otelLines = Number(values['otel-lines']);
 if (!Number.isInteger(otelLines) || otelLines < 1000) throw new Error('--otel-lines must be an integer of at least 1000');
 if (values.sinks !== 'child' && values.sinks !== 'in-process') throw new Error('--sinks must be child or in-process');
@@ -265,3 +267,27 @@ ${w2 ? `\n${w2}\n` : ''}`,
 if (values.only === undefined || values.only === 'otel') await otelSection(otelLines, { filter: values.filter, writeDoc, command });
 
 if (writeDoc && probes.length > 0) writePauses();
+
+// ---- cluster mode: 1, 2 and 3 nodes on a 3-server NATS cluster (about a minute).
+if ((values.only === undefined || values.only === 'cluster') && (!values.filter || 'cluster'.includes(values.filter))) {
+  const rows = await clusterThroughput();
+  const table = rows ? clusterTable(rows) : 'not available: `nats-server` is not installed';
+  console.log(table);
+  if (writeDoc) {
+    writeSection(
+      'cluster',
+      `${sectionHead('Cluster mode (NATS JetStream)', command)}
+One 3-server \`nats-server\` cluster on loopback (R3 streams and buckets), then 1, 2 and 3 Sluice
+nodes on it in turn, each with its own app, HTTP drain and load: 4 keep-alive clients per node
+posting 100-line batches (about 200 bytes a line) for 8 s, default \`--ack receipt\`. "Accepted"
+is lines answered 204 per second of load; "delivered" is lines the drains received per second
+from the start of the load to the last arrival (each drain's owner may be any node). CPU is per
+process (100 = one core) over the load window; the machine has ${availableParallelism()} CPUs for everything (nodes,
+NATS servers, the load generator and the sinks), so rows with more nodes share the same CPUs.
+Engine messages per line counts the history and drain stream publishes of all nodes.
+
+${table}
+`,
+    );
+  }
+}

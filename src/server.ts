@@ -25,7 +25,7 @@ import { logTokenRoutes } from './api/log-tokens.js';
 import { logDrainRoutes } from './api/log-drains.js';
 import { telemetryDrainRoutes } from './api/telemetry-drains.js';
 import type { DrainOptions } from './drains/contract.js';
-import { DrainManager, type QueueSettings } from './drains/manager.js';
+import { DEFAULT_QUEUE_SETTINGS, DrainManager, type QueueSettings } from './drains/manager.js';
 import { DrainResolver, useDrainResolver } from './drains/resolver.js';
 import type { SelfListeners } from './drains/url.js';
 import { partnerRoutes } from './api/partner.js';
@@ -140,7 +140,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const self: SelfListeners = { ports: [] };
   // L14 and other lines about a drain go to the app's history and tails, not to its drains.
   const drains = new DrainManager(store, {
-    spoolDir: join(opts.dataDir, 'spool'),
+    // Cluster mode: the replicated drain stream is each drain's durable queue (a dead owner's
+    // lines are read again by the next one); a node's own spool would strand them on its disk.
+    spoolDir: cluster ? undefined : join(opts.dataDir, 'spool'),
     queue: opts.drainQueue,
     logger,
     options: { ...opts.drainOptions, denyPrivate: opts.denyPrivateDrains === true },
@@ -150,8 +152,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       hub.deliver(appId, line);
     },
     metrics,
+    owns: cluster?.ownership.owns,
   }).start();
-  router.subscribe(drains);
+  // Cluster mode: drained lines go to the replicated drain stream, and each drain's owner node
+  // delivers them from there (once, whichever node received them).
+  if (cluster) {
+    router.subscribe(cluster.feed);
+    await cluster.ownership.start(drains);
+  } else router.subscribe(drains);
   // Syslog's unknown tokens have their own summary with the sender's address (unknownTokenReport).
   const events = ingestEvents(metrics, (transport, reason, lines) => {
     if (reason !== 'unknown_token') ev.inputRejected(transport, reason, lines);
@@ -189,7 +197,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     auth,
     metrics,
     config: { publicUrl: '', version: VERSION, metricsToken: opts.metricsToken },
-    drains: { manager: drains, denyPrivate: opts.denyPrivateDrains === true, maxPerApp: opts.maxDrainsPerApp ?? 10, self: () => self },
+    drains: {
+      manager: drains,
+      denyPrivate: opts.denyPrivateDrains === true,
+      maxPerApp: opts.maxDrainsPerApp ?? 10,
+      self: () => self,
+      health: cluster ? (id) => cluster.ownership.health(id) : undefined,
+    },
     engine: cluster ? () => engineHealth(cluster) : undefined,
   };
   const addons = new Provisioner(store, {
@@ -211,7 +225,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   );
   const acknowledged =
     opts.ack === 'replicated' && cluster
-      ? () => cluster.history.settled()
+      ? async () => void (await Promise.all([cluster.history.settled(), cluster.feed.settled()]))
       : opts.ack === 'durable' && !cluster && history.durable
         ? history.durable.bind(history)
         : undefined;
@@ -335,8 +349,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await closing;
       udp.close();
       // Then drains get up to 10 s to deliver what their buffers hold (SPEC §8).
+      cluster?.ownership.pause();
       ev.shutdown('delivering what drains hold', { graceMs: 10_000 });
       await drains.stop(10_000);
+      await cluster?.ownership.close();
+      await cluster?.feed.close();
       cluster?.hub.close();
       sessions.close();
       router.limiter.close();
@@ -372,7 +389,11 @@ interface Parts {
 /** Cluster mode: configuration, history, tails and sessions on NATS JetStream. */
 async function clusterNode(url: string, opts: ServeOptions, logger: Logger): Promise<Parts> {
   const { clusterParts } = await import('./cluster/node.js');
-  const cluster = await clusterParts({ url, credsFile: opts.natsCreds, caFile: opts.natsCa, dataDir: opts.dataDir, logger });
+  const cluster = await clusterParts({
+    url,
+    credsFile: opts.natsCreds, caFile: opts.natsCa, dataDir: opts.dataDir, logger,
+    drainQueueBytes: Math.floor((opts.drainQueue?.memoryBytes ?? DEFAULT_QUEUE_SETTINGS.memoryBytes) / 2),
+  });
   return { store: cluster.store, history: cluster.history, hub: cluster.hub, sessions: cluster.sessions, cluster };
 }
 

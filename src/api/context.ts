@@ -37,6 +37,8 @@ export interface ApiDeps {
     denyPrivate: boolean;
     /** `--max-drains-per-app` (default 10). */
     maxPerApp: number;
+    /** Cluster mode: the drain's own health (the same on every node), instead of this node's worker. */
+    health?: (drainId: string) => unknown;
     /** Resolve host names to check their addresses (default true). */
     resolve?: boolean;
     /** This node's own listeners, refused as drain targets (a drain to itself loops). */

@@ -82,7 +82,8 @@ export const logDrainRoutes: RouteModule = (r) => {
 
   r.on('GET', '/apps/:app/log-drains/:drain', (ctx) => {
     const { drain } = drainOf(ctx);
-    const health = ctx.deps.drains?.manager.health(drain.id) ?? null;
+    const d = ctx.deps.drains;
+    const health = (d?.health ? d.health(drain.id) : d?.manager.health(drain.id)) ?? null;
     sendJson(ctx.res, 200, { ...drainView(drain, ctx.deps.store), health });
   });
 

@@ -5,14 +5,14 @@ import type { ClusterParts } from './node.js';
 export interface EngineHealth {
   /** `degraded` whenever the engine is unreachable, empty or foreign. */
   status: 'ok' | 'degraded';
-  engine: { kind: 'nats-jetstream'; state: string; reason?: string; cluster: string | null };
+  engine: { kind: 'nats-jetstream'; state: string; reason?: string; cluster: string | null; node: string };
 }
 
 export function engineHealth(c: ClusterParts): EngineHealth {
   const state = c.link.state;
   return {
     status: state === 'ok' ? 'ok' : 'degraded',
-    engine: { kind: 'nats-jetstream', state, ...(state === 'ok' ? {} : { reason: c.link.reason }), cluster: c.store.clusterId ?? null },
+    engine: { kind: 'nats-jetstream', state, ...(state === 'ok' ? {} : { reason: c.link.reason }), cluster: c.store.clusterId ?? null, node: c.node },
   };
 }
 
@@ -27,5 +27,8 @@ export function clusterMetrics(m: Metrics, c: ClusterParts): void {
   m.counterFrom('sluice_cluster_history_dropped_total', 'Lines that never reached the history stream (queue full while the engine was unavailable).', () => c.history.dropped);
   m.counterFrom('sluice_cluster_history_messages_total', 'Messages published to the history stream (each holds one or more lines).', () => c.history.messages);
   m.counterFrom('sluice_cluster_history_lines_total', 'Lines published to the history stream.', () => c.history.lines);
+  m.gauge('sluice_cluster_drains_owned', 'Drains this node delivers now (holds the lease of).', () => c.ownership.ownedCount);
+  m.counterFrom('sluice_cluster_drain_feed_messages_total', 'Messages published to the drain stream (each holds one or more lines).', () => c.feed.messages);
+  m.counterFrom('sluice_cluster_drain_feed_dropped_total', 'Drained lines that never reached the drain stream (queue full while the engine was unavailable).', () => c.feed.dropped);
   m.counterFrom('sluice_cluster_tail_lines_received_total', "Lines received from other nodes for this node's tails.", () => c.hub.received);
 }

@@ -8,6 +8,9 @@ import { NatsTailHub } from '../tail/nats-tails.js';
 import { SESSION_OPEN_WINDOW_MS, SessionRegistry } from '../tail/sessions.js';
 import type { Logger } from '../telemetry/logger.js';
 import { redactUrl } from '../core/redact.js';
+import { DrainFeed, ensureDrainStream } from './drain-feed.js';
+import { DrainHealthBoard } from './drain-health.js';
+import { DrainOwnership } from './drain-owner.js';
 
 export interface ClusterParts {
   store: JetStreamStore;
@@ -15,6 +18,12 @@ export interface ClusterParts {
   hub: NatsTailHub;
   sessions: SessionRegistry;
   link: NatsLink;
+  /** This node's id in the cluster (drain leases and health name it). */
+  node: string;
+  /** The router's subscriber for drains: every drained line, once, into the replicated drain stream. */
+  feed: DrainFeed;
+  /** Which drains this node delivers; started by server.ts once the drain manager exists. */
+  ownership: DrainOwnership;
 }
 
 export interface ClusterOptions extends LinkOptions {
@@ -22,6 +31,8 @@ export interface ClusterOptions extends LinkOptions {
   logger: Logger;
   /** How long a start waits for JetStream to answer (a fresh cluster elects its leaders first). */
   startTimeoutMs?: number;
+  /** Bytes a drain may queue locally (half its memory budget): the rest waits, replicated, in the stream. */
+  drainQueueBytes?: number;
 }
 
 /** Connects, finds or forms the cluster, and builds the node's shared parts; rejects with a reason (no secrets). */
@@ -50,7 +61,13 @@ export async function clusterParts(o: ClusterOptions): Promise<ClusterParts> {
         SESSION_OPEN_WINDOW_MS,
         await NatsSessions.open(link, SESSION_OPEN_WINDOW_MS, (appId) => hub.prepare(appId)),
       );
-      return { store, history, hub, sessions, link };
+      await ensureDrainStream(link);
+      const feed = new DrainFeed(link, store, {
+        node,
+        onError: (err) => o.logger.warn({ err: String(err) }, 'drain lines could not be stored in the cluster engine: they wait (bounded) and are retried'),
+      });
+      const ownership = new DrainOwnership(link, store, await DrainHealthBoard.open(link), { node, logger: o.logger, maxQueuedBytes: o.drainQueueBytes });
+      return { store, history, hub, sessions, link, node, feed, ownership };
     } catch (err) {
       await store?.close();
       if (link.state === 'empty' || link.state === 'foreign' || Date.now() > deadline) {

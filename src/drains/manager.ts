@@ -50,6 +50,11 @@ export interface DrainManagerOptions {
   appLog?: (appId: string, line: LogLine) => void;
   metrics?: Metrics;
   logger?: Logger;
+  /**
+   * Cluster mode: whether this node owns the drain. Drains it does not own get no worker here;
+   * `resync(id)` is called when that changes, and the owner feeds lines with `push`.
+   */
+  owns?: (drainId: string) => boolean;
 }
 
 export interface Entry {
@@ -146,10 +151,34 @@ export class DrainManager implements Subscriber {
     return n;
   }
 
+  /**
+   * One drain's lines, fed by its owner (cluster mode), numbered by the feed so that a batch keeps
+   * its Frame-Id when another owner sends it again; false when the drain runs no worker here.
+   */
+  push(drainId: string, line: LogLine, lineNumber?: number): boolean {
+    const e = this.entries.get(drainId);
+    if (e === undefined) return false;
+    const enc = e.encoder;
+    if (enc === undefined) {
+      e.queue.counters.dropped++;
+      return true;
+    }
+    if (lineNumber !== undefined) e.queue.numberNext(lineNumber);
+    enc.put(enc.prepare(line), e.queue);
+    e.drain?.wake();
+    return true;
+  }
+
+  /** Ownership of `id` changed (cluster mode): start or stop its worker. */
+  resync(id: string): void {
+    this.sync(id);
+  }
+
   /** Brings the running drain for `id` in line with the store: create, move, or stop. */
   private sync(id: string): void {
     if (this.stopped) return;
-    const rec = this.store.getDrain(id);
+    const owned = this.o.owns?.(id) ?? true;
+    const rec = owned ? this.store.getDrain(id) : undefined;
     const cur = this.entries.get(id);
     if (!rec) {
       if (cur) this.remove(cur);

@@ -1,7 +1,7 @@
 // Cluster history: one replicated JetStream stream, one subject per app, lines batched into messages.
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { LogLine } from '../core/log-line.js';
-import type { NatsLink } from '../engine/nats/link.js';
+import { retrying, type NatsLink } from '../engine/nats/link.js';
 import { HISTORY_LINES, type History } from './contract.js';
 import { SubjectBatcher } from '../engine/nats/batcher.js';
 import { decodeLines } from '../engine/nats/lines.js';
@@ -117,14 +117,21 @@ export class JetStreamHistory implements History {
   /** Every line the stream holds for the app, oldest first (at most 1,500 messages). */
   private async replay(appId: string): Promise<LogLine[]> {
     const { js, jsm } = this.link.parts;
-    const ci = await jsm.consumers.add(HISTORY_STREAM, {
-      filter_subject: historySubject(appId),
-      ack_policy: AckPolicy.None,
-      deliver_policy: DeliverPolicy.All,
-      mem_storage: true,
-      num_replicas: 1,
-      inactive_threshold: 10_000_000_000,
-    });
+    // A creation that does not answer within a quarter of the deadline is asked again (see `retrying`).
+    const ci = await retrying(
+      () =>
+        jsm.consumers.add(HISTORY_STREAM, {
+          filter_subject: historySubject(appId),
+          ack_policy: AckPolicy.None,
+          deliver_policy: DeliverPolicy.All,
+          mem_storage: true,
+          num_replicas: 1,
+          inactive_threshold: 10_000_000_000,
+        }),
+      this.link.timeoutMs / 4,
+      this.link.timeoutMs,
+      'open a history reader',
+    );
     const out: LogLine[] = [];
     try {
       if (ci.num_pending === 0) return out;

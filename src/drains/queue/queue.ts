@@ -54,6 +54,18 @@ export interface QueueStats {
   spool_share: number;
 }
 
+/** The stats of a queue that holds nothing (a drain not running here). */
+export const emptyQueueStats = (): QueueStats => ({
+  lines: 0,
+  bytes: 0,
+  memory_lines: 0,
+  memory_bytes: 0,
+  disk_lines: 0,
+  disk_bytes: 0,
+  oldest_at: null,
+  spool_share: 0,
+});
+
 /** What a start found in the spool. */
 export interface Recovered {
   lines: number;
@@ -135,6 +147,18 @@ export class DrainQueue {
     this.queuedBytes += size;
     this.version++;
     if (this.memBytes > this.o.memoryBytes) this.relieve();
+  }
+
+  /**
+   * The next line's number, set by a feed that numbers lines itself (cluster mode: from the
+   * replicated stream). A jump seals the open block, so blocks are cut where the feed's messages
+   * are: a message sent again by another node makes the same blocks, with the same first lines
+   * (Frame-Ids) and the same bytes. Memory-only queues only: the spool needs consecutive numbers.
+   */
+  numberNext(n: number): void {
+    if (this.spool !== undefined || n === this.nextLine) return;
+    this.seal();
+    this.nextLine = n;
   }
 
   /** Appends a frame that is already bytes (tests, the L10 path of kinds without an encoder). */

@@ -1,4 +1,4 @@
-// Lines batched per subject and published to a JetStream stream: one flush in flight, bounded queue, requeue on failure.
+// Lines batched per subject and published to a JetStream stream: one flush in flight, bounded queue, failed messages sent again under their id.
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { LogLine } from '../../core/log-line.js';
 import { encodeLines } from './lines.js';
@@ -25,12 +25,16 @@ export interface BatcherOptions {
 /**
  * `add` only queues. Every `flushMs` each app's waiting lines go out as one or more messages on
  * its subject, in order, one flush in flight at a time. A failed flush puts its lines back in
- * front of what arrived since (a publish that timed out but was stored anyway shows twice);
+ * front of what arrived since, under the same message ids, so the stream keeps one copy of a publish that timed out but was stored;
  * while the engine is away lines wait, bounded by `maxPending`, and what does not fit is
  * counted in `dropped`. `settled()` resolves once every line added before the call is stored.
  */
 export class SubjectBatcher {
   private pending = new Map<string, LogLine[]>();
+  /** Messages of a failed flush, per app, sent again first under the same message id. */
+  private retry = new Map<string, Chunk[]>();
+  private readonly idPrefix: string;
+  private nextId = 0;
   private pendingCount = 0;
   private inflight: Promise<void> | undefined;
   /** Reads under way: no flush starts meanwhile, so a line is either in the stream or waiting. */
@@ -54,6 +58,7 @@ export class SubjectBatcher {
     this.maxPending = o.maxPending ?? 200_000;
     this.keep = o.keepPerApp ?? Number.MAX_SAFE_INTEGER;
     this.maxBytes = o.maxMessageBytes ?? 512 * 1024;
+    this.idPrefix = `${o.node}.${Date.now().toString(36)}.`;
     this.timer = setInterval(() => this.flush(), o.flushMs ?? 50);
     this.timer.unref();
   }
@@ -79,23 +84,23 @@ export class SubjectBatcher {
     try {
       await this.inflight;
       const result = await read();
-      return { result, waiting: [...(this.pending.get(appId) ?? [])] };
+      const again = (this.retry.get(appId) ?? []).flatMap((c) => c.lines);
+      return { result, waiting: [...again, ...(this.pending.get(appId) ?? [])] };
     } finally {
       this.held--;
     }
   }
 
   forget(appId: string): void {
-    this.pendingCount -= this.pending.get(appId)?.length ?? 0;
+    this.pendingCount -= (this.pending.get(appId)?.length ?? 0) + linesOf(this.retry.get(appId));
     this.pending.delete(appId);
+    this.retry.delete(appId);
   }
 
   flush(): void {
-    if (this.inflight || this.held > 0 || this.pending.size === 0) return;
-    const batch = this.pending;
+    if (this.inflight || this.held > 0 || (this.pending.size === 0 && this.retry.size === 0)) return;
+    const batch = this.chunks();
     const upTo = this.added;
-    this.pending = new Map();
-    this.pendingCount = 0;
     this.inflight = this.publish(batch)
       .then(
         () => {
@@ -113,6 +118,26 @@ export class SubjectBatcher {
       });
   }
 
+  /** What waits, as messages: a failed flush's messages first (same ids), then new lines encoded. */
+  private chunks(): Map<string, Chunk[]> {
+    const out = new Map<string, Chunk[]>();
+    for (const [appId, again] of this.retry) out.set(appId, again);
+    for (const [appId, lines] of this.pending) {
+      const kept = lines.slice(-this.keep);
+      const list = out.get(appId) ?? [];
+      let at = 0;
+      for (const c of encodeLines(kept, this.maxBytes)) {
+        list.push({ id: this.idPrefix + (this.nextId++).toString(36), data: c.data, lines: kept.slice(at, at + c.count), sent: false });
+        at += c.count;
+      }
+      out.set(appId, list);
+    }
+    this.pending = new Map();
+    this.retry = new Map();
+    this.pendingCount = 0;
+    return out;
+  }
+
   /** Resolves once every line added before the call is in the stream; rejects (503) when the engine cannot take them in time. */
   async settled(): Promise<void> {
     const target = this.added;
@@ -121,7 +146,7 @@ export class SubjectBatcher {
       this.link.guard();
       if (Date.now() > deadline) throw this.link.unavailable();
       if (this.inflight) await this.inflight;
-      else if (this.pending.size === 0) return; // nothing left of them: dropped (counted) or forgotten
+      else if (this.pending.size === 0 && this.retry.size === 0) return; // nothing left of them: dropped (counted) or forgotten
       else if (this.held > 0) await new Promise((r) => setTimeout(r, 5)); // a read holds flushes for a moment
       else {
         this.flush();
@@ -138,19 +163,23 @@ export class SubjectBatcher {
     await this.inflight;
   }
 
-  private async publish(batch: Map<string, LogLine[]>): Promise<void> {
+  private async publish(batch: Map<string, Chunk[]>): Promise<void> {
     const js = this.link.parts.js;
-    const h = natsHeaders();
-    h.set(NODE_HEADER, this.o.node);
     const sends: Promise<unknown>[] = [];
-    for (const [appId, lines] of batch) {
+    for (const [appId, chunks] of batch) {
       // Each app's messages go in order; apps in parallel.
       sends.push(
         (async () => {
-          for (const chunk of encodeLines(lines.slice(-this.keep), this.maxBytes)) {
-            await this.link.call(js.publish(this.o.subject(appId), chunk.data, { headers: h }), this.o.what);
+          for (const chunk of chunks) {
+            if (chunk.sent) continue;
+            const h = natsHeaders();
+            h.set(NODE_HEADER, this.o.node);
+            // The stream drops a second copy of the same id (its duplicate window is 2 minutes): a
+            // publish that timed out but was stored is not stored twice when it is sent again.
+            await this.link.call(js.publish(this.o.subject(appId), chunk.data, { headers: h, msgID: chunk.id }), this.o.what);
+            chunk.sent = true;
             this.messages++;
-            this.lines += chunk.count;
+            this.lines += chunk.lines.length;
           }
         })(),
       );
@@ -160,17 +189,40 @@ export class SubjectBatcher {
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
-  private requeue(batch: Map<string, LogLine[]>): void {
-    for (const [appId, lines] of batch) {
-      const newer = this.pending.get(appId) ?? [];
-      // Lines beyond what is kept per app would be trimmed anyway: not a loss. The rest is.
-      const useful = Math.max(0, Math.min(lines.length, this.keep - newer.length));
-      const fits = Math.min(useful, Math.max(0, this.maxPending - this.pendingCount));
-      this.dropped += useful - fits;
-      if (fits === 0) continue;
-      const back = lines.slice(lines.length - fits);
-      this.pending.set(appId, [...back, ...newer]);
-      this.pendingCount += back.length;
+  /** A failed flush's messages not stored wait, in front of what arrived since, within the bounds. */
+  private requeue(batch: Map<string, Chunk[]>): void {
+    for (const [appId, chunks] of batch) {
+      const left = chunks.filter((c) => !c.sent);
+      if (left.length === 0) continue;
+      const newer = this.pending.get(appId)?.length ?? 0;
+      // Lines beyond what is kept per app would be trimmed anyway: not a loss. The rest is, counted.
+      let room = Math.max(0, this.keep - newer);
+      let space = Math.max(0, this.maxPending - this.pendingCount);
+      const keep: Chunk[] = [];
+      for (let i = left.length - 1; i >= 0; i--) {
+        const n = left[i].lines.length;
+        if (room <= 0) break;
+        if (n > space) {
+          this.dropped += Math.min(n, room);
+          room -= n;
+          continue;
+        }
+        keep.unshift(left[i]);
+        room -= n;
+        space -= n;
+        this.pendingCount += n;
+      }
+      if (keep.length) this.retry.set(appId, keep);
     }
   }
 }
+
+interface Chunk {
+  /** The message id (`Nats-Msg-Id`) it is published under, every time. */
+  id: string;
+  data: Uint8Array;
+  lines: LogLine[];
+  sent: boolean;
+}
+
+const linesOf = (chunks: Chunk[] | undefined): number => (chunks ?? []).reduce((n, c) => n + c.lines.length, 0);

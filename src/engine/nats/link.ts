@@ -155,6 +155,30 @@ export class NatsLink {
   }
 }
 
+/**
+ * `f` tried again with a fresh request after `eachMs` without an answer, until `totalMs` is
+ * spent. nats-server 2.9 places an ephemeral consumer on a random peer of the stream, a dead
+ * one included (a server killed without shutting down stays "online" for a minute or more):
+ * that creation never answers, and a new request lands on a live peer with odds 2 in 3.
+ */
+export async function retrying<T>(f: () => Promise<T>, eachMs: number, totalMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + totalMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new EngineTimeout(`${what}: no answer within ${totalMs} ms`);
+    let timer: NodeJS.Timeout | undefined;
+    const attempt = f();
+    attempt.catch(() => {}); // a late answer or failure of an abandoned attempt is not ours
+    try {
+      return await Promise.race([attempt, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new EngineTimeout(what)), Math.min(eachMs, left))))]);
+    } catch (err) {
+      if (!(err instanceof EngineTimeout)) throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
 export class EngineTimeout extends Error {
   override readonly name = 'EngineTimeout';
 }
