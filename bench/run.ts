@@ -202,7 +202,8 @@ if (values.only === undefined || values.only === 'e2e') {
   await add('5. tail latency', () => sluiceTailLatency([1_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000], 2));
   await add('6. memory', () => sluiceMemory(apps, Math.min(lines, 200_000)));
   await add('7. overload', () => sluiceOverload(1_000, 2_000));
-  await add('8. outage', () => sluiceOutage(outageRate, outageSeconds));
+  await add('8. outage', () => sluiceOutage(outageRate, outageSeconds, 'http'));
+  await add('8b. outage syslog', () => sluiceOutage(outageRate, outageSeconds, 'syslog'));
   await probe('after the end-to-end runs');
   const table = resultsTable(e2e);
   console.log('\n' + table);
