@@ -161,7 +161,8 @@ await probe(values.only === 'pauses' ? 'on its own' : 'before the end-to-end run
 if (values.only === undefined || values.only === 'e2e') {
   const e2e: RunResult[] = [];
   const add = async (label: string, run: () => Promise<RunResult | RunResult[]>): Promise<void> => {
-    if (values.filter && !label.includes(values.filter)) return;
+    // --filter 'a|b': runs whose label contains any of the alternatives (ratios need them in one run).
+    if (values.filter && !values.filter.split('|').some((f) => label.includes(f))) return;
     // A run that throws is reported, not fatal: the other runs' figures are still worth having.
     const rs = await run().catch((err: unknown): RunResult => ({ name: label, unavailable: `failed: ${(err as Error).message ?? String(err)}` }));
     for (const r of Array.isArray(rs) ? rs : [rs]) {

@@ -321,15 +321,8 @@ export async function sluiceManyApps(apps: number, lines: number): Promise<RunRe
   if (typeof node === 'string') return { name, unavailable: node };
   const sink = await TcpSink.start();
   try {
-    const factories: LineFactory[] = [];
-    for (let i = 0; i < apps; i++) {
-      const app = `app-${i}`;
-      const created = await createApp(node, app);
-      if (typeof created === 'string') return { name, unavailable: created };
-      const ok = await addDrain(node, app, `syslog://127.0.0.1:${sink.port}`);
-      if (ok !== true) return { name, unavailable: ok };
-      factories.push(new LineFactory({ appName: created.token }));
-    }
+    const factories = await appsWithDrains(node, apps, 'app', () => `syslog://127.0.0.1:${sink.port}`);
+    if (typeof factories === 'string') return { name, unavailable: factories };
     const perApp = Math.max(1, Math.floor(lines / apps));
     const total = perApp * apps;
     const drive = async (): Promise<Driven> => {
@@ -345,6 +338,27 @@ export async function sluiceManyApps(apps: number, lines: number): Promise<RunRe
     await sink.close();
     await node.stop();
   }
+}
+
+/** `n` apps `<prefix>-<i>` with one drain each, made 20 at a time; their line factories in order, or why not. */
+async function appsWithDrains(node: SluiceNode, n: number, prefix: string, url: () => string): Promise<LineFactory[] | string> {
+  const out: LineFactory[] = [];
+  for (let i = 0; i < n; i += 20) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, n - i) }, async (_, k): Promise<LineFactory | string> => {
+        const app = `${prefix}-${i + k}`;
+        const created = await createApp(node, app);
+        if (typeof created === 'string') return created;
+        const ok = await addDrain(node, app, url());
+        return ok === true ? new LineFactory({ appName: created.token }) : ok;
+      }),
+    );
+    for (const f of batch) {
+      if (typeof f === 'string') return f;
+      out.push(f);
+    }
+  }
+  return out;
 }
 
 /** One TCP connection carrying every app's lines, app by app in chunks of `perApp`. */
@@ -525,14 +539,8 @@ export async function sluiceOverload(drains: number, linesPerApp: number): Promi
   if (typeof node === 'string') return { name, unavailable: node };
   try {
     const downPort = await freePort(); // free a moment ago, and nothing of ours listens there
-    const factories: LineFactory[] = [];
-    for (let i = 0; i < drains; i++) {
-      const created = await createApp(node, `down-${i}`);
-      if (typeof created === 'string') return { name, unavailable: created };
-      const ok = await addDrain(node, `down-${i}`, `syslog://127.0.0.1:${downPort}`);
-      if (ok !== true) return { name, unavailable: ok };
-      factories.push(new LineFactory({ appName: created.token }));
-    }
+    const factories = await appsWithDrains(node, drains, 'down', () => `syslog://127.0.0.1:${downPort}`);
+    if (typeof factories === 'string') return { name, unavailable: factories };
     const before = await linesCounter(node);
     if (before === null) return { name, unavailable: 'no lines counter in /metrics' };
     const total = linesPerApp * drains;
