@@ -3,80 +3,44 @@
 // name and a bound on names. A resolver that never answers (a real UDP socket on 127.0.0.1) for
 // one app's drains leaves another app's drain delivering every line, and adding a drain whose
 // name hangs returns without waiting for DNS.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import dnsPacket from 'dns-packet';
-import { newId } from '../src/core/ids.js';
-import { DrainResolver, useDrainResolver } from '../src/drains/resolver.js';
-import { validateDrainUrl } from '../src/drains/url.js';
-import { harness, httpReceiver, logLine, receiverPool, removeDir, tmpDir, until } from './drains-support.js';
+import { fileURLToPath } from 'node:url';
+import { DrainResolver } from '../src/drains/resolver.js';
+import { removeDir, tmpDir } from './drains-support.js';
 import { startDns } from './security-egress-dns-server.js';
+import { findProgram, skipOrFail } from './helpers/external.js';
+import { starvationScenario } from './security-egress-dns-scenario.js';
 
-const pool = receiverPool();
-after(() => pool.closeAll());
+test("a hanging resolver for one app's drains: another app's drain delivers every line, and adding a hanging drain returns", { timeout: 60_000 }, () =>
+  starvationScenario({ explicit: true }),
+);
 
-/** A DNS server that reads every query and never answers; counts queries per name. */
-async function hangingDns(): Promise<{ server: string; perName: Map<string, number>; close(): Promise<void> }> {
-  const socket = dgram.createSocket('udp4');
-  const perName = new Map<string, number>();
-  socket.on('message', (msg) => {
-    try {
-      const name = dnsPacket.decode(msg).questions?.[0]?.name.toLowerCase() ?? '?';
-      perName.set(name, (perName.get(name) ?? 0) + 1);
-    } catch {
-      /* not DNS: ignored */
-    }
-  });
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-  return { server: `127.0.0.1:${socket.address().port}`, perName, close: () => new Promise<void>((r) => socket.close(() => r())) };
-}
-
-test("a hanging resolver for one app's drains: another app's drain delivers every line, and adding a hanging drain returns", { timeout: 60_000 }, async () => {
-  const dns = await hangingDns();
-  useDrainResolver(new DrainResolver({ servers: [dns.server], timeoutMs: 400, tries: 2 }));
-  const h = await harness();
+// The same attack on the system's resolver, as a default install meets it: inside a network and
+// mount namespace made for the test, resolv.conf names a server on 127.0.0.1:53 that never
+// answers. getaddrinfo (dns.lookup) would hold libuv's 4 threads for every retry and starve the
+// healthy drain (and the spool's file I/O); the drain resolver must not.
+test('the same with the system resolver (resolv.conf) hanging, in a namespace of its own', { timeout: 120_000 }, (t) => {
+  const unshare = findProgram('unshare');
+  const ip = findProgram('ip');
+  if (!unshare || !ip) return void skipOrFail(t, 'unshare and ip (util-linux, iproute2)', 'they make the network namespace');
+  const dir = tmpDir('sluice-resolv-');
   try {
-    const rx = pool.track(await httpReceiver());
-    // The attacker's app: ten drains (the per-app maximum) whose names never resolve.
-    const slow: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      slow.push((await h.addDrain(`syslog://slow${i}.hang.test:601`)).id);
-      slow.push((await h.addDrain(`http://slow${i}.hang.test/logs`)).id);
-    }
-    // The healthy app's drain, by name (localhost: answered without DNS and without the thread pool).
-    const healthyApp = newId();
-    const now = new Date().toISOString();
-    await h.store.putApp({ id: healthyApp, name: 'healthy-app', created_at: now, updated_at: now });
-    const healthy = (await h.addDrain(`http://localhost:${rx.port}/ok`, { app_id: healthyApp })).id;
-
-    // Lines for both apps while the attacker's lookups hang, in rounds, as traffic arrives.
-    for (let round = 0; round < 8; round++) {
-      for (let i = 0; i < 10; i++) {
-        h.manager.deliver(h.appId, logLine(`attack ${round}.${i}`));
-        h.manager.deliver(healthyApp, logLine(`healthy ${round}.${i}`));
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(await until(() => h.manager.health(healthy)?.delivered === 80, 10_000), JSON.stringify(h.manager.health(healthy)));
-    assert.equal(rx.frames().filter((f) => f.includes('healthy ')).length, 80);
-    // The slow drains really asked the hanging server, and say why they cannot deliver.
-    assert.ok(await until(() => slow.every((id) => /DNS did not answer for slow\d\.hang\.test/.test(h.manager.health(id)?.last_error ?? '')), 15_000),
-      slow.map((id) => h.manager.health(id)?.last_error).join('\n'));
-    for (let i = 0; i < 5; i++) assert.ok((dns.perName.get(`slow${i}.hang.test`) ?? 0) > 0, `slow${i} was asked`);
-
-    // Adding a drain whose name hangs answers (accepted: DNS may change; every connection checks again).
-    const asked = dns.perName.get('new.hang.test') ?? 0;
-    const check = await validateDrainUrl('https://new.hang.test/logs', { denyPrivate: true });
-    assert.deepEqual(check, { ok: true, url: 'https://new.hang.test/logs', kind: 'https' });
-    assert.ok((dns.perName.get('new.hang.test') ?? 0) > asked, 'it was resolved (and DNS did not answer)');
-    // One query in flight per name, failures remembered: the ten drains' retries did not flood DNS.
-    for (let i = 0; i < 5; i++) assert.ok((dns.perName.get(`slow${i}.hang.test`) ?? 0) <= 12, `slow${i}: ${dns.perName.get(`slow${i}.hang.test`)} queries`);
+    const resolv = path.join(dir, 'resolv.conf');
+    writeFileSync(resolv, 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n');
+    const child = fileURLToPath(new URL('./security-egress-dns-ns-child.js', import.meta.url));
+    const r = spawnSync(unshare, ['-n', '-m', 'sh', '-c', `${ip} link set lo up && mount --bind "$1" /etc/resolv.conf && exec "$2" "$3"`, 'sh', resolv, process.execPath, child], {
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    if (r.status !== 0 && /unshare failed|Operation not permitted/.test(r.stderr)) return void skipOrFail(t, 'a network namespace', `unshare refused: ${r.stderr.trim()}`);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^starvation scenario passed$/m);
   } finally {
-    await h.close();
-    await dns.close();
+    removeDir(dir);
   }
 });
 

@@ -1,13 +1,15 @@
 // Drain loops: a drain may not point at the node's own listeners (any loopback/unspecified
 // spelling, `localhost`, the public URL) — 422; and a loop that gets past that check (a DNS name
 // that later resolves to the node itself; a second node of the same cluster) is broken in-band:
-// input carrying one of our own drain tokens is dropped and counted, so one seed line stays one.
+// input carrying one of our own drain tokens or Frame-Ids is dropped and counted, so one seed line
+// stays one — also through a relay (a real nginx) that strips the drain token header.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster } from './cluster-support.js';
 import { callAs } from './addons-fake-partner.js';
 import { makeFrame, rfc5424, sendTcp, sendUdp, startSluice, waitUntil, type Sluice } from './helpers/sluice.js';
 import { startDns, type TestDns } from './security-egress-dns-server.js';
+import { startNginx } from './helpers/nginx.js';
 
 let s: Sluice;
 let dns: TestDns;
@@ -156,4 +158,38 @@ test("syslog input whose HOSTNAME is one of our drain tokens (a syslog drain's f
   const lines = await s.waitForLogs('syslog-looper', (ls) => ls.some((l) => l.includes('sent by a producer')));
   assert.ok(lines.some((l) => l.includes('sent by a producer')), lines.join('\n'));
   assert.ok(!lines.some((l) => l.includes('came back through syslog')), lines.join('\n'));
+});
+
+test('a drain through a relay that strips Logplex-Drain-Token (a real nginx) back into the app: the Frame-Id gives the loop away', { timeout: 60_000 }, async (t) => {
+  const tok = await s.createAppWithToken('relayed');
+  const ng = await startNginx(
+    t,
+    (_dir, port) => `  access_log off;
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://127.0.0.1:${s.httpPort};
+      proxy_set_header Logplex-Drain-Token "";
+    }
+  }`,
+  );
+  if (!ng) return;
+  // Not one of the node's listeners (another port): accepted, as a relay in front of it would be.
+  const d = await s.api('POST', '/apps/relayed/log-drains', { url: `http://token:${tok}@127.0.0.1:${ng.port}/logs` });
+  assert.equal(d.status, 201, JSON.stringify(d.body));
+  const before = await metric(s, 'sluice_loop_lines_dropped_total');
+  assert.equal((await s.postLogs(tok, [makeFrame(rfc5424(tok, 'web.1', 'relayed seed'))])).status, 204);
+  const health = async (): Promise<{ delivered: number; queued: number }> => (await s.api('GET', `/apps/relayed/log-drains/${d.body.id as string}`)).body.health;
+  // The drain delivers its audit line and the seed through nginx; POST /logs knows the Frame-Id's tag.
+  assert.ok(
+    await waitUntil(async () => (await metric(s, 'sluice_loop_lines_dropped_total')) - before >= 2 && (await health()).queued === 0, 30_000),
+    s.output(),
+  );
+  await new Promise((r) => setTimeout(r, 1_500));
+  const settled = (await health()).delivered;
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.equal((await health()).delivered, settled, 'the drain delivers nothing more once input stops');
+  const lines = await s.readLogs('relayed');
+  assert.equal(lines.filter((l) => l.includes('relayed seed')).length, 1, lines.join('\n'));
+  assert.ok(s.output().split('\n').some((l) => l.includes('drain loop broken') && l.includes('"via":"frame-id"')), s.output());
 });

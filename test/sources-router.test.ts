@@ -3,16 +3,12 @@
 // show up as `heroku[router]` in the log of the app that owns the Host. Plus the secret, unknown
 // hosts and metrics with raw datagrams.
 
-import { test, before, after, type TestContext } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startSluice, runSluiceCli, sendUdp, track, waitUntil, type Sluice } from './helpers/sluice.js';
-import { findProgram, requireProgram } from './helpers/external.js';
+import type net from 'node:net';
+import { startSluice, runSluiceCli, sendUdp, waitUntil, type Sluice } from './helpers/sluice.js';
+import { startNginx } from './helpers/nginx.js';
 
 const SECRET = 'rtr-secret-0123456789abcdef';
 const TIME = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00`;
@@ -20,7 +16,6 @@ const TIME = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00`;
 let s: Sluice;
 let backend: http.Server;
 let backendPort = 0;
-const dirs: string[] = [];
 
 before(async () => {
   s = await startSluice({ args: ['--router-port', '0', '--router-secret', SECRET] });
@@ -37,22 +32,11 @@ after(async () => {
   await s?.stop();
   backend?.closeAllConnections();
   await new Promise<void>((r) => (backend ? backend.close(() => r()) : r()));
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** The documented snippet (docs/sources.md), with this test's ports and paths. */
-function nginxConf(dir: string, listenPort: number): string {
-  return `worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
+/** The documented snippet (docs/sources.md), with this test's ports and paths: the body of `http {}`. */
+function nginxHttp(listenPort: number): string {
+  return `  access_log off;
 
   map $http_x_request_id $sluice_request_id { default $http_x_request_id; "" $request_id; }
   map $upstream_addr $sluice_dyno { default web.1; }
@@ -70,17 +54,7 @@ http {
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Request-Id $sluice_request_id;
     }
-  }
-}
-`;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
+  }`;
 }
 
 function get(port: number, p: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -95,59 +69,6 @@ function get(port: number, p: string, headers: Record<string, string>): Promise<
   });
 }
 
-/** Starts nginx in the foreground (never the system service); the harness kills it by PID. */
-async function startNginx(t: TestContext): Promise<{ port: number; proc: ChildProcess; dir: string } | undefined> {
-  const bin = findProgram('nginx') ?? findProgram('/usr/sbin/nginx');
-  if (!bin) {
-    requireProgram(t, 'nginx');
-    return undefined;
-  }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-nginx-'));
-  dirs.push(dir);
-  mkdirSync(path.join(dir, 'tmp'));
-  const port = await freePort();
-  writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, port));
-  const proc = track(
-    spawn(bin, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    }),
-  );
-  let err = '';
-  proc.stderr!.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  const up = await waitUntil(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const c = net.connect({ host: '127.0.0.1', port }, () => {
-          c.destroy();
-          resolve(true);
-        });
-        c.on('error', () => resolve(false));
-      }),
-    10_000,
-    100,
-  );
-  if (!up) {
-    proc.kill('SIGKILL');
-    let log = '';
-    try {
-      log = readFileSync(path.join(dir, 'error.log'), 'utf8');
-    } catch {
-      /* none */
-    }
-    assert.fail(`nginx did not start: ${err}\n${log}`);
-  }
-  return { port, proc, dir };
-}
-
-async function stopNginx(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-  proc.kill('SIGQUIT'); // graceful: workers finish and the master exits
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-  await gone;
-  clearTimeout(timer);
-}
-
 async function routerLines(app: string, want: number): Promise<string[]> {
   const r = await waitUntil(async () => (await s.readLogs(app, { lines: 1500, source: 'heroku', dyno: 'router' })).length >= want, 10_000, 100);
   assert.ok(r, `expected ${want} router lines in ${app}`);
@@ -157,9 +78,8 @@ async function routerLines(app: string, want: number): Promise<string[]> {
 }
 
 test('nginx access_log syslog: → `heroku[router]: at=info method=GET path="/x" host=… status=200 …` in the app that owns the Host', async (t) => {
-  const ng = await startNginx(t);
+  const ng = await startNginx(t, (_dir, port) => nginxHttp(port));
   if (!ng) return;
-  t.after(() => stopNginx(ng.proc));
   assert.equal((await s.api('POST', '/apps', { name: 'routed-app' })).status, 201);
   assert.equal((await s.api('POST', '/apps/routed-app/domains', { hostname: 'myapp.example.test' })).status, 201);
   assert.equal((await s.api('POST', '/apps', { name: 'other-app' })).status, 201);

@@ -104,8 +104,10 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
     }
     // One of our own drains delivering back into us: dropped (counted by the guard), answered as
     // delivered so that it does not retry.
-    if (router.loops.isLoop(req.headers['logplex-drain-token'], frames.length, 'http')) return void res.writeHead(204).end();
     const frameId = req.headers['logplex-frame-id'];
+    if (router.loops.isLoop(req.headers['logplex-drain-token'], frames.length, 'http') || router.loops.isLoopFrame(frameId, frames.length)) {
+      return void res.writeHead(204).end();
+    }
     if (typeof frameId === 'string' && frameId.length > MAX_FRAME_ID_LENGTH) {
       fail(res, 400, 'frame_id_too_long', `Logplex-Frame-Id is ${frameId.length} characters long; at most ${MAX_FRAME_ID_LENGTH} are accepted.`);
       return;

@@ -2,6 +2,7 @@
 // of HTTP drains, the HOSTNAME `d.<token>` of syslog drain frames), so input that carries one of
 // them is one of its own drains delivering back into it — directly, or through another node of the
 // same cluster. Such input is dropped and counted; without this one seed line circulates forever.
+import { FRAME_TAG_LENGTH, frameTag } from '../core/frame-tag.js';
 import type { ConfigStore } from '../store/contract.js';
 
 export interface LoopEvent {
@@ -10,7 +11,7 @@ export interface LoopEvent {
   appId: string;
   /** Lines dropped by this occurrence. */
   lines: number;
-  via: 'http' | 'syslog';
+  via: 'http' | 'syslog' | 'frame-id';
 }
 
 /** At most one report per drain per this interval; the counter counts every line. */
@@ -22,11 +23,12 @@ export class LoopGuard {
   /** Told (rate-limited per drain) when a loop is broken: the server log. */
   onLoop: ((e: LoopEvent & { droppedSinceLastReport: number }) => void) | undefined;
   private tokens: Map<string, { drainId: string; appId: string }> | undefined;
+  private tags: Map<string, { drainId: string; appId: string }> | undefined;
   private readonly reported = new Map<string, { at: number; pending: number }>();
 
   constructor(private readonly store: ConfigStore) {
     store.onChange((kind) => {
-      if (kind === 'drain') this.tokens = undefined; // rebuilt on next use
+      if (kind === 'drain') this.tokens = this.tags = undefined; // rebuilt on next use
     });
   }
 
@@ -40,6 +42,24 @@ export class LoopGuard {
     if (!hit) return false;
     this.dropped += lines;
     this.report({ ...hit, lines, via });
+    return true;
+  }
+
+  /**
+   * True when `frameId` (a `Logplex-Frame-Id` header) opens with one of our drains' tags
+   * (src/core/frame-tag.ts): our own batch came back, whatever relayed it.
+   */
+  isLoopFrame(frameId: string | string[] | undefined, lines: number): boolean {
+    if (typeof frameId !== 'string' || frameId.length !== 32) return false;
+    if (!this.tags) {
+      const m = new Map<string, { drainId: string; appId: string }>();
+      for (const [token, d] of this.known()) m.set(frameTag(token), d);
+      this.tags = m;
+    }
+    const hit = this.tags.get(frameId.slice(0, FRAME_TAG_LENGTH).toUpperCase());
+    if (!hit) return false;
+    this.dropped += lines;
+    this.report({ ...hit, lines, via: 'frame-id' });
     return true;
   }
 

@@ -152,7 +152,8 @@ export async function runHeroku(
   try {
     const r = await runProgram(process.execPath, ['--no-deprecation', runJs, ...args], {
       env,
-      timeoutMs: o.timeoutMs ?? 30_000,
+      // The CLI (oclif, ~400 MB of plugins) takes 5–25 s to start on a loaded 2-core machine.
+      timeoutMs: o.timeoutMs ?? 90_000,
     });
     checkHost(r.stderr);
     return r;

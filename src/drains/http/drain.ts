@@ -45,7 +45,7 @@ export class HttpDrain extends BaseDrain {
     if (b === undefined) {
       const block = q.take();
       if (!block) return { next: 'idle' };
-      b = this.batch = { block, frameId: frameIdFor(this.ctx.id, block.first), loss: q.takeLoss(), attempts: 0 };
+      b = this.batch = { block, frameId: frameIdFor(this.ctx.token, this.ctx.id, block.first), loss: q.takeLoss(), attempts: 0 };
     }
     const frames = await q.bytes(b.block);
     if (this.destroyed) return { next: 'idle' }; // release() put the batch back
@@ -172,7 +172,7 @@ export class HttpDrain extends BaseDrain {
     const body = this.ctx.encoder.frame(platformLine('logplex', `Test message from Sluice for drain ${this.ctx.token}.`));
     const client = this.newClient();
     try {
-      const out = await this.send(body, 1, newFrameId(), client);
+      const out = await this.send(body, 1, newFrameId(this.ctx.token), client);
       const tls = this.target.tls ? { verified: !this.target.insecure, insecure: this.target.insecure } : null;
       if (out.kind === 'delivered') return { ok: true, kind: this.kind, connected: true, tls, status: out.status, error: null, duration_ms: elapsed(start) };
       if (out.kind === 'rejected') {
