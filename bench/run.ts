@@ -168,7 +168,8 @@ await probe(values.only === 'pauses' ? 'on its own' : 'before the end-to-end run
 if (values.only === undefined || values.only === 'e2e') {
   const e2e: RunResult[] = [];
   const add = async (label: string, run: () => Promise<RunResult | RunResult[]>): Promise<void> => {
-    if (values.filter && !label.includes(values.filter)) return;
+    // --filter 'a|b': runs whose label contains any of the alternatives (ratios need them in one run).
+    if (values.filter && !values.filter.split('|').some((f) => label.includes(f))) return;
     // A run that throws is reported, not fatal: the other runs' figures are still worth having.
     const rs = await run().catch((err: unknown): RunResult => ({ name: label, unavailable: `failed: ${(err as Error).message ?? String(err)}` }));
     for (const r of Array.isArray(rs) ? rs : [rs]) {
@@ -209,7 +210,8 @@ if (values.only === undefined || values.only === 'e2e') {
   await add('5. tail latency', () => sluiceTailLatency([1_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000], 2));
   await add('6. memory', () => sluiceMemory(apps, Math.min(lines, 200_000)));
   await add('7. overload', () => sluiceOverload(1_000, 2_000));
-  await add('8. outage', () => sluiceOutage(outageRate, outageSeconds));
+  await add('8. outage', () => sluiceOutage(outageRate, outageSeconds, 'http'));
+  await add('8b. outage syslog', () => sluiceOutage(outageRate, outageSeconds, 'syslog'));
   await probe('after the end-to-end runs');
   const table = resultsTable(e2e);
   console.log('\n' + table);

@@ -49,6 +49,7 @@ import { SqliteStore } from './store/sqlite-store.js';
 import { TailHub } from './tail/hub.js';
 import { SessionRegistry } from './tail/sessions.js';
 import { ingestEvents } from './telemetry/catalogue.js';
+import { DEFAULT_HEAP_SOFT_BYTES, startHeapGovernor } from './core/heap-governor.js';
 import { Metrics } from './telemetry/metrics.js';
 import { ServerEvents } from './telemetry/log-events.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
@@ -108,6 +109,8 @@ export interface ServeOptions {
   metricsToken?: string;
   /** How often repeated warnings are summarised in the log (default 10 s; tests use less). */
   logSummaryMs?: number;
+  /** Used V8 heap past which a full collection is asked for (core/heap-governor.ts); 0: off. */
+  heapSoftBytes?: number;
 }
 
 export { DEFAULT_LIMITS, type ListenerLimits };
@@ -131,6 +134,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await clusterNode(opts.natsUrl, opts, logger)
     : embeddedParts(opts.dataDir, ev);
   const { store, history, hub, sessions, cluster, db } = parts;
+  const stopHeapGovernor = startHeapGovernor({
+    softBytes: opts.heapSoftBytes ?? DEFAULT_HEAP_SOFT_BYTES,
+    onCollect: (before, after, ms) => logger.debug({ used_before: before, used_after: after, duration_ms: Math.round(ms) }, 'heap collected past its soft limit'),
+  });
   const router = new Router(store, { linesPerSecond: opts.rateLimit ?? 0 });
   router.subscribe(history);
   router.subscribe(hub);
@@ -362,6 +369,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await store.close();
       db?.close();
       await cluster?.link.close();
+      stopHeapGovernor();
       ev.stopped({ durationMs: Date.now() - began, history: cluster ? 'in the cluster engine' : 'written to SQLite' });
     })());
 

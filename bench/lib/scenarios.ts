@@ -321,15 +321,8 @@ export async function sluiceManyApps(apps: number, lines: number): Promise<RunRe
   if (typeof node === 'string') return { name, unavailable: node };
   const sink = await TcpSink.start();
   try {
-    const factories: LineFactory[] = [];
-    for (let i = 0; i < apps; i++) {
-      const app = `app-${i}`;
-      const created = await createApp(node, app);
-      if (typeof created === 'string') return { name, unavailable: created };
-      const ok = await addDrain(node, app, `syslog://127.0.0.1:${sink.port}`);
-      if (ok !== true) return { name, unavailable: ok };
-      factories.push(new LineFactory({ appName: created.token }));
-    }
+    const factories = await appsWithDrains(node, apps, 'app', () => `syslog://127.0.0.1:${sink.port}`);
+    if (typeof factories === 'string') return { name, unavailable: factories };
     const perApp = Math.max(1, Math.floor(lines / apps));
     const total = perApp * apps;
     const drive = async (): Promise<Driven> => {
@@ -345,6 +338,27 @@ export async function sluiceManyApps(apps: number, lines: number): Promise<RunRe
     await sink.close();
     await node.stop();
   }
+}
+
+/** `n` apps `<prefix>-<i>` with one drain each, made 20 at a time; their line factories in order, or why not. */
+async function appsWithDrains(node: SluiceNode, n: number, prefix: string, url: () => string): Promise<LineFactory[] | string> {
+  const out: LineFactory[] = [];
+  for (let i = 0; i < n; i += 20) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, n - i) }, async (_, k): Promise<LineFactory | string> => {
+        const app = `${prefix}-${i + k}`;
+        const created = await createApp(node, app);
+        if (typeof created === 'string') return created;
+        const ok = await addDrain(node, app, url());
+        return ok === true ? new LineFactory({ appName: created.token }) : ok;
+      }),
+    );
+    for (const f of batch) {
+      if (typeof f === 'string') return f;
+      out.push(f);
+    }
+  }
+  return out;
 }
 
 /** One TCP connection carrying every app's lines, app by app in chunks of `perApp`. */
@@ -525,14 +539,8 @@ export async function sluiceOverload(drains: number, linesPerApp: number): Promi
   if (typeof node === 'string') return { name, unavailable: node };
   try {
     const downPort = await freePort(); // free a moment ago, and nothing of ours listens there
-    const factories: LineFactory[] = [];
-    for (let i = 0; i < drains; i++) {
-      const created = await createApp(node, `down-${i}`);
-      if (typeof created === 'string') return { name, unavailable: created };
-      const ok = await addDrain(node, `down-${i}`, `syslog://127.0.0.1:${downPort}`);
-      if (ok !== true) return { name, unavailable: ok };
-      factories.push(new LineFactory({ appName: created.token }));
-    }
+    const factories = await appsWithDrains(node, drains, 'down', () => `syslog://127.0.0.1:${downPort}`);
+    if (typeof factories === 'string') return { name, unavailable: factories };
     const before = await linesCounter(node);
     if (before === null) return { name, unavailable: 'no lines counter in /metrics' };
     const total = linesPerApp * drains;
@@ -559,35 +567,69 @@ export async function sluiceOverload(drains: number, linesPerApp: number): Promi
 }
 
 /**
- * An outage: one app → one HTTP drain whose receiver is down for `seconds` while lines arrive
- * at `rate` lines/s, then comes back on the same port. Every line must arrive (the queue spills
- * to the spool meanwhile); peak RSS is Sluice's over the whole run.
+ * An outage: one app → one drain whose receiver is out for `seconds` while lines arrive at
+ * `rate` lines/s. `http`: nothing listens on the drain's port, then an HTTP receiver comes back
+ * on it. `syslog`: a syslog TCP receiver accepts the connection and stops reading (the kernel's
+ * buffers fill and the drain's write waits), then reads again. Every line must arrive, in order
+ * (the sinks check each `seq=`); peak RSS is Sluice's over the whole run.
  */
-export async function sluiceOutage(rate: number, seconds: number): Promise<RunResult> {
+export async function sluiceOutage(rate: number, seconds: number, receiver: 'http' | 'syslog' = 'http'): Promise<RunResult> {
   const total = Math.round(rate * seconds);
-  const name = `8. HTTP receiver down ${seconds} s at ${rate.toLocaleString('en-US')} lines/s (${formatCount(total)} lines), then back`;
-  const setup = await sluiceWithApp('outage');
+  const what = receiver === 'http' ? 'HTTP receiver down' : 'syslog TCP receiver stops reading';
+  const name = `8${receiver === 'http' ? '' : 'b'}. ${what} ${seconds} s at ${rate.toLocaleString('en-US')} lines/s (${formatCount(total)} lines), then back`;
+  const app = `outage-${receiver}`;
+  const setup = await sluiceWithApp(app);
   if (typeof setup === 'string') return { name, unavailable: setup };
   const { node, token } = setup;
-  let sink: HttpSink | undefined;
+  let sink: HttpSink | TcpSink | undefined;
+  let rssPeak = 0;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, memory(node.pid).rssMb)), 1_000);
   try {
-    const port = await freePort();
-    const ok = await addDrain(node, 'outage', `http://127.0.0.1:${port}/logs`);
+    let url: string;
+    if (receiver === 'http') url = `http://127.0.0.1:${await freePort()}/logs`;
+    else {
+      const tcp = await TcpSink.start({ order: true });
+      tcp.pause();
+      sink = tcp;
+      url = `syslog://127.0.0.1:${tcp.port}`;
+    }
+    const ok = await addDrain(node, app, url);
     if (ok !== true) return { name, unavailable: ok };
     const factory = new LineFactory({ appName: token });
     const m = await measure(node.pid, total, async () => {
       const send = await sendTcp({ host: '127.0.0.1', port: node.syslogPort, factory, lines: total, firstSeq: 0, rate, deadlineMs: deadlineFor(total) + seconds * 1000 });
-      sink = await HttpSink.start({ port });
+      if (sink instanceof TcpSink) sink.resume();
+      else sink = await HttpSink.start({ port: Number(new URL(url).port), order: true });
       // The spool is delivered at the drain's own pace after the receiver returns.
-      const w = await sink.settle(total, 10_000, deadlineFor(total) * 4);
-      return { send, doneAt: w.at, delivered: w.count - 1, expected: total }; // less the heroku[api] line
+      // Done when the last seq arrived, or nothing new came for 10 s (repeats count as nothing new;
+      // before the first line, 70 s: the drain may be waiting out its longest backoff, 60 s).
+      const s = sink;
+      const deadline = performance.now() + deadlineFor(total) * 4;
+      let seen = -1;
+      let seenAt = performance.now();
+      while (s.order.maxSeq < total - 1 && performance.now() < deadline) {
+        if (s.order.maxSeq !== seen) [seen, seenAt] = [s.order.maxSeq, performance.now()];
+        else if (performance.now() - seenAt > (seen < 0 ? 70_000 : 10_000)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return { send, doneAt: s.lastAt, delivered: s.order.distinct, expected: total };
     });
     const dropped = (await metricSum(node, 'sluice_drain_dropped_messages_total')) ?? NaN;
     const spooled = (await metricSum(node, 'sluice_drain_spooled_messages_total')) ?? NaN;
-    return { name, ...m, note: `${formatCount(spooled)} lines went through the spool; dropped ${formatCount(dropped)}; lines/s counts from the first line sent to the last one delivered` };
+    const o = sink!.order;
+    const inOrder = o.gaps === 0 && o.maxSeq === total - 1;
+    return {
+      name,
+      ...m,
+      note:
+        `${formatCount(o.distinct)} of ${formatCount(total)} distinct lines arrived, ${inOrder ? 'in order' : `NOT in order (${o.gaps} gaps, highest seq ${o.maxSeq})`}` +
+        `${o.repeats ? `, ${formatCount(o.repeats)} repeated (at-least-once)` : ''}; ${formatCount(spooled)} lines went through the spool; dropped ${formatCount(dropped)}; ` +
+        `RSS sampled each second peaked at ${rssPeak.toFixed(0)} MiB (target < 300); lines/s counts from the first line sent to the last one delivered`,
+    };
   } catch (err) {
     return { name, unavailable: await failure(node, err) };
   } finally {
+    clearInterval(sampler);
     await sink?.close();
     await node.stop();
   }

@@ -13,6 +13,20 @@ export interface SinkOptions {
   maxSamples?: number;
   /** Listen on this port (an outage run brings a receiver back where the drain points); default any. */
   port?: number;
+  /** Check the `seq=` numbers arrive in order (parses every message; see `order`). */
+  order?: boolean;
+}
+
+/** What an order-checking sink saw of the `seq=` numbers. */
+export interface OrderReport {
+  /** Distinct lines: each seq counted once. */
+  distinct: number;
+  /** Highest seq seen (-1: none). */
+  maxSeq: number;
+  /** A seq more than one past the highest before it (lines skipped or reordered). */
+  gaps: number;
+  /** A seq at or below the highest before it (a redelivery, allowed by at-least-once). */
+  repeats: number;
 }
 
 export interface WaitResult {
@@ -33,9 +47,12 @@ export abstract class CountingSink {
   private sampleCount = 0;
   private waiters: { target: number; resolve: (r: WaitResult) => void; timer: NodeJS.Timeout }[] = [];
   protected readonly latency: boolean;
+  protected readonly ordered: boolean;
+  readonly order: OrderReport = { distinct: 0, maxSeq: -1, gaps: 0, repeats: 0 };
 
   constructor(opts: SinkOptions) {
     this.latency = opts.latency ?? false;
+    this.ordered = opts.order ?? false;
     this.samples = new Float64Array(this.latency ? (opts.maxSamples ?? 2_000_000) : 0);
   }
 
@@ -117,10 +134,39 @@ export abstract class CountingSink {
     this.samples[this.sampleCount++] = (nowUs - t) / 1000;
   }
 
+  /** Reads `seq=<10 digits>` out of one message and updates `order`. */
+  protected checkOrder(msg: Buffer, start: number, end: number): void {
+    const at = msg.indexOf(SEQ_MARK, start);
+    if (at < 0 || at + SEQ_MARK.length + 10 > end) return;
+    let seq = 0;
+    for (let i = at + SEQ_MARK.length, e = i + 10; i < e; i++) seq = seq * 10 + (msg[i] - 48);
+    const o = this.order;
+    if (seq <= o.maxSeq) {
+      o.repeats++;
+      return;
+    }
+    if (o.maxSeq >= 0 && seq !== o.maxSeq + 1) o.gaps++;
+    o.maxSeq = seq;
+    o.distinct++;
+  }
+
+  /** The per-message hook for FrameCounter: latency and/or order, or null when neither is wanted. */
+  protected messageHook(now: () => number): ((msg: Buffer, start: number, end: number) => void) | null {
+    if (this.latency && this.ordered)
+      return (m, s, e) => {
+        this.recordLatency(m, s, e, now());
+        this.checkOrder(m, s, e);
+      };
+    if (this.latency) return (m, s, e) => this.recordLatency(m, s, e, now());
+    if (this.ordered) return (m, s, e) => this.checkOrder(m, s, e);
+    return null;
+  }
+
   abstract close(): Promise<void>;
 }
 
 const T_MARK = Buffer.from(' t=');
+const SEQ_MARK = Buffer.from('seq=');
 
 /**
  * Parses a stream of RFC 6587 frames. Octet counting is decided per frame (leading digit), as
@@ -221,6 +267,8 @@ export class FrameCounter {
 export class TcpSink extends CountingSink {
   private server: net.Server | null = null;
   private sockets = new Set<net.Socket>();
+  /** A receiver that stops reading: connections are accepted and left unread until `resume`. */
+  private paused = false;
 
   static async start(opts: SinkOptions = {}): Promise<TcpSink> {
     const sink = new TcpSink(opts);
@@ -231,10 +279,11 @@ export class TcpSink extends CountingSink {
   private async listen(): Promise<void> {
     this.server = net.createServer((socket) => {
       this.sockets.add(socket);
+      if (this.paused) socket.pause();
       let nowUs = 0;
       const counter = new FrameCounter(
         (lines, bytes) => this.added(lines, bytes),
-        this.latency ? (msg, s, e) => this.recordLatency(msg, s, e, nowUs) : null,
+        this.messageHook(() => nowUs),
       );
       socket.on('data', (chunk: Buffer) => {
         if (this.latency) nowUs = nowMicros(); // one clock read per chunk, not per line
@@ -252,6 +301,17 @@ export class TcpSink extends CountingSink {
 
   get connections(): number {
     return this.sockets.size;
+  }
+
+  /** Stops reading every connection, open and future (the kernel's buffers fill, then the sender waits). */
+  pause(): void {
+    this.paused = true;
+    for (const s of this.sockets) s.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const s of this.sockets) s.resume();
   }
 
   async close(): Promise<void> {
@@ -276,7 +336,7 @@ export class HttpSink extends CountingSink {
   private async listen(port: number): Promise<void> {
     this.server = http.createServer((req, res) => {
       const header = Number(req.headers['logplex-msg-count']);
-      const trusted = Number.isInteger(header) && header >= 0 && !this.latency;
+      const trusted = Number.isInteger(header) && header >= 0 && !this.latency && !this.ordered;
       let bytes = 0;
       let frames = 0;
       let nowUs = 0;
@@ -284,7 +344,7 @@ export class HttpSink extends CountingSink {
         ? null
         : new FrameCounter(
             (n) => (frames += n),
-            this.latency ? (msg, s, e) => this.recordLatency(msg, s, e, nowUs) : null,
+            this.messageHook(() => nowUs),
           );
       req.on('data', (chunk: Buffer) => {
         bytes += chunk.length;

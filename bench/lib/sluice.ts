@@ -29,6 +29,7 @@ export interface SluiceNode {
   httpPort: number;
   syslogPort: number;
   apiKey: string;
+  dataDir: string;
   api: (method: string, path: string, body?: unknown) => Promise<ApiAnswer>;
   stop: () => Promise<void>;
 }
@@ -42,10 +43,11 @@ export const SERVE_ARGS = ['serve', '--host', '127.0.0.1', '--http-port', '0', '
  * settings). Returns a reason string instead of throwing when Sluice cannot run yet, so callers
  * can report "not available" rather than a number.
  */
-export async function startSluice(extraArgs: readonly string[] = []): Promise<SluiceNode | string> {
+export async function startSluice(extraArgs: readonly string[] = [], reuse?: { dataDir: string; apiKey: string }): Promise<SluiceNode | string> {
   if (!existsSync(CLI)) return `${CLI} not built`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
-  const apiKey = randomBytes(24).toString('hex');
+  // `reuse`: a restart on a data directory a previous node left (the caller removes it).
+  const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const apiKey = reuse?.apiKey ?? randomBytes(24).toString('hex');
   let service: Service;
   try {
     service = await startService(process.execPath, [...NODE_FLAGS, CLI, ...SERVE_ARGS, dataDir, ...extraArgs], {
@@ -54,7 +56,7 @@ export async function startSluice(extraArgs: readonly string[] = []): Promise<Sl
       timeoutMs: 15_000,
     });
   } catch (err) {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!reuse) rmSync(dataDir, { recursive: true, force: true });
     const first = (err as Error).message.split('\n').slice(0, 3).join(' ').slice(0, 300);
     return `sluice serve did not start (${first})`;
   }
@@ -84,10 +86,10 @@ export async function startSluice(extraArgs: readonly string[] = []): Promise<Sl
     try {
       await service.stop();
     } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!reuse) rmSync(dataDir, { recursive: true, force: true });
     }
   };
-  return { service, pid: service.pid, httpPort, syslogPort, apiKey, api, stop };
+  return { service, pid: service.pid, httpPort, syslogPort, apiKey, dataDir, api, stop };
 }
 
 /** An app with a log token named `app`; a reason string when the API cannot do it yet. */

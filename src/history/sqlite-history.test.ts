@@ -165,3 +165,29 @@ test('a flush is posted in parts of whole apps, in order, of at most the limit u
     { numRuns: 300 },
   );
 });
+
+test('past its memory budget the history forgets idle apps and reads them back from SQLite, whole and in order', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = openDatabase(dir);
+  const h = new SqliteHistory(db, { flushMs: 5, memoryBytes: 64 * 1024, evictIdleMs: 0 });
+  const apps = Array.from({ length: 20 }, (_, i) => `app-${i}`);
+  for (const a of apps) for (let i = 1; i <= 300; i++) h.deliver(a, line(i));
+  for (let k = 0; k < 400 && h.evicted === 0; k++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(h.evicted > 0, 'idle apps past the budget are evicted');
+  for (const a of apps) {
+    const got = await h.read(a, 1500);
+    assert.deepEqual(
+      got.map((l) => l.msg),
+      Array.from({ length: 300 }, (_, i) => `line ${i + 1} é✓`),
+      a,
+    );
+  }
+  // An app delivered to after its eviction keeps what it had plus the new line.
+  for (let k = 0; k < 400 && h.evicted < 2 * apps.length - 5; k++) await new Promise((r) => setTimeout(r, 10));
+  h.deliver('app-0', line(301));
+  const after = await h.read('app-0', 2);
+  assert.deepEqual(after.map((l) => l.msg), ['line 300 é✓', 'line 301 é✓']);
+  await h.close();
+  db.close();
+});

@@ -22,6 +22,12 @@ interface AppHistory {
   written: number;
   /** Listed in `dirty` (has lines past `written` that no flush has claimed yet). */
   dirty: boolean;
+  /** `SqliteHistory.clock` when a line last arrived: idle apps are the ones evicted. */
+  touched: number;
+  /** Claimed by a flush whose lines are not posted yet. */
+  claimed: boolean;
+  /** The last write (`sentSeq`) that carried its lines: on disk once acknowledged. */
+  seq: number;
 }
 
 /** One app's share of a flush: the ring index it is flushed up to, and its lines cooked so far. */
@@ -71,6 +77,16 @@ const CLOCK_EVERY = 64;
 const PART_LINES = 65_536;
 /** Cooked lines waiting to be posted above which no new flush is claimed (the disk is behind). */
 const OUTBOX_MAX = 4 * PART_LINES;
+/**
+ * Memory the rings may hold (estimated from the cooked text): past it, apps idle for
+ * EVICT_IDLE_MS whose lines are all written are dropped from memory and loaded again from
+ * SQLite when next touched. 1,000 apps × 1,500 lines of 260 bytes would otherwise be ~420 MB.
+ * Apps that are busy are never evicted (no load-per-line thrash), so this is a soft budget.
+ */
+export const HISTORY_MEMORY_BYTES = 64 << 20;
+const EVICT_IDLE_MS = 1_000;
+/** Per cooked line beyond its text: the string header and the ring slot. */
+const LINE_OVERHEAD = 32;
 
 /**
  * Reads come from memory, so they never wait for the disk and never block input. Each flush
@@ -116,12 +132,24 @@ export class SqliteHistory implements History {
   private marks: Array<{ seq: number; mark: number }> = [];
   private waiters: DurableWaiter[] = [];
   private soon = false;
+  /** Coarse time (ms), advanced by the flush timer: stamping a line costs no clock read. */
+  private clock = Date.now();
+  /** Lines held in all rings, and the mean cooked size: the memory estimate. */
+  private heldLines = 0;
+  private cookedBytes = 0;
+  private cookedLines = 0;
+  private readonly memoryBytes: number;
+  private readonly evictIdleMs: number;
+  /** Apps evicted from memory so far (tests, and the reason a read may touch the disk). */
+  evicted = 0;
 
   constructor(
     private readonly db: Db,
-    opts: { flushMs?: number; capacity?: number; onError?: (err: unknown) => void; worker?: boolean; sliceMs?: number } = {},
+    opts: { flushMs?: number; capacity?: number; onError?: (err: unknown) => void; worker?: boolean; sliceMs?: number; memoryBytes?: number; evictIdleMs?: number } = {},
   ) {
     this.capacity = opts.capacity ?? HISTORY_LINES;
+    this.memoryBytes = opts.memoryBytes ?? HISTORY_MEMORY_BYTES;
+    this.evictIdleMs = opts.evictIdleMs ?? EVICT_IDLE_MS;
     this.sliceMs = opts.sliceMs ?? SLICE_MS;
     this.onError = opts.onError ?? (() => {});
     this.load = db.prepare('SELECT seq, n, lines FROM history WHERE app_id = ? ORDER BY seq DESC');
@@ -133,7 +161,8 @@ export class SqliteHistory implements History {
 
   deliver(appId: string, line: LogLine): void {
     const app = this.app(appId);
-    app.ring.push(line);
+    if (!app.ring.push(line)) this.heldLines++;
+    app.touched = this.clock;
     this.delivered++;
     if (!app.dirty) {
       app.dirty = true;
@@ -184,7 +213,10 @@ export class SqliteHistory implements History {
 
   drop(appId: string): void {
     const app = this.apps.get(appId);
-    if (app) this.dirty.delete(app);
+    if (app) {
+      this.dirty.delete(app);
+      this.heldLines -= app.ring.length;
+    }
     this.apps.delete(appId); // a flush in progress skips it when it posts
     this.send({ op: 'drop', appId });
   }
@@ -198,6 +230,8 @@ export class SqliteHistory implements History {
 
   /** Starts the next timer flush, unless one is running or the disk is far behind. */
   private readonly nextJob = (): void => {
+    this.clock = Date.now();
+    this.evictIdle();
     if (this.job === undefined && this.outboxLines < OUTBOX_MAX && this.dirty.size > 0) this.continueJob(this.claim());
   };
 
@@ -206,6 +240,7 @@ export class SqliteHistory implements History {
     const job: FlushJob = { items: [], next: 0, mark: this.delivered };
     for (const [app, appId] of this.dirty) {
       app.dirty = false;
+      app.claimed = true;
       job.items.push({ app, appId, to: app.ring.total, lines: [] });
     }
     this.dirty.clear();
@@ -224,6 +259,8 @@ export class SqliteHistory implements History {
       const batch: HistoryChunk[] = [];
       for (const { app, appId, lines } of part.items) {
         this.outboxLines -= lines.length;
+        app.claimed = false;
+        app.seq = this.sentSeq + 1;
         if (this.apps.get(appId) === app) batch.push([appId, lines]);
       }
       // The mark goes with this write, or, when nothing is left to write, with the last one sent.
@@ -253,12 +290,17 @@ export class SqliteHistory implements History {
         const from = Math.max(app.written, item.to - this.capacity);
         const end = Math.min(item.to, from + CLOCK_EVERY);
         const cooked = app.ring.mapRange(from, end, cook);
-        for (const text of cooked) item.lines.push(text as string);
+        for (const text of cooked) {
+          item.lines.push(text as string);
+          this.cookedBytes += (text as string).length;
+        }
+        this.cookedLines += cooked.length;
         app.written = end;
         if (end === item.to) job.next++;
         if (job.next < job.items.length && performance.now() >= deadline) return false;
       }
       this.job = undefined;
+      for (const item of job.items) if (item.lines.length === 0) item.app.claimed = false; // nothing new to post
       const parts: Part[] = splitParts(job.items, PART_LINES).map((items) => ({ items }));
       // The job's last part, once written, makes every line delivered before the claim durable;
       // a job with nothing to write rides on the part before it.
@@ -304,6 +346,28 @@ export class SqliteHistory implements History {
       this.fail(mark, new Error('the history write failed'));
     }
     this.settle();
+  }
+
+  /**
+   * Past the memory budget: forgets the rings of apps idle for EVICT_IDLE_MS whose every line is
+   * in SQLite (written, posted, acknowledged, not failed), least recent first.
+   */
+  private evictIdle(): void {
+    if (this.cookedLines === 0) return;
+    const perLine = this.cookedBytes / this.cookedLines + LINE_OVERHEAD;
+    if (this.heldLines * perLine <= this.memoryBytes) return;
+    const idleBefore = this.clock - this.evictIdleMs;
+    const onDisk = (a: AppHistory): boolean => !a.dirty && !a.claimed && a.written === a.ring.total && a.seq <= this.ackedSeq && a.seq !== this.failedSeq;
+    const idle: Array<[string, AppHistory]> = [];
+    for (const [id, app] of this.apps) if (app.touched <= idleBefore && onDisk(app)) idle.push([id, app]);
+    idle.sort((a, b) => a[1].touched - b[1].touched);
+    const target = this.memoryBytes / perLine;
+    for (const [id, app] of idle) {
+      if (this.heldLines <= target) break;
+      this.apps.delete(id);
+      this.heldLines -= app.ring.length;
+      this.evicted++;
+    }
   }
 
   async close(): Promise<void> {
@@ -383,7 +447,7 @@ export class SqliteHistory implements History {
   private app(appId: string): AppHistory {
     let app = this.apps.get(appId);
     if (app === undefined) {
-      app = { ring: new Ring<Entry>(this.capacity), written: 0, dirty: false };
+      app = { ring: new Ring<Entry>(this.capacity), written: 0, dirty: false, touched: this.clock, claimed: false, seq: 0 };
       const rows: string[][] = [];
       let lines = 0;
       for (const row of this.load.iterate(appId) as Iterable<{ seq: number; n: number; lines: string }>) {
@@ -393,6 +457,7 @@ export class SqliteHistory implements History {
       }
       for (const chunk of rows) for (const text of chunk) app.ring.push(text);
       app.written = app.ring.total; // already on disk
+      this.heldLines += app.ring.length;
       this.apps.set(appId, app);
     }
     return app;

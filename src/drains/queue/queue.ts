@@ -454,10 +454,11 @@ export class DrainQueue {
       expected = end;
       if (h.first < last || isDone(done, h.first, end)) continue; // done, or out of order (garbage)
       last = end;
-      this.blocks.push({ first: h.first, lines: h.lines, bytes: h.payloadBytes, at: h.at, buf: undefined, disk: r.loc, taken: false });
+      const bytes = h.rawBytes || h.payloadBytes;
+      this.blocks.push({ first: h.first, lines: h.lines, bytes, at: h.at, buf: undefined, disk: r.loc, taken: false });
       this.diskLines += h.lines;
       this.queuedLines += h.lines;
-      this.queuedBytes += h.payloadBytes;
+      this.queuedBytes += bytes;
       out.lines += h.lines;
     }
     for (const [a, b] of scan.tornLines) lost += undone(Math.max(a, last), b);

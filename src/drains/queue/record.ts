@@ -1,6 +1,7 @@
 // One spooled block on disk: a 72-byte header (two CRC-32s: header and payload) and the payload,
-// the block's frames exactly as they go on the wire. Little-endian throughout.
-import { crc32 } from 'node:zlib';
+// the block's frames as they go on the wire, or those deflated (raw deflate, level 1) when that
+// saves a tenth or more. Little-endian throughout.
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { DoneSet } from './done-set.js';
 
 /** 'SLDQ': where a record starts; a resync after garbage searches for it. */
@@ -21,6 +22,8 @@ export interface RecordHeader {
    *  previous readable record's end means records between were lost. */
   prevEnd: number;
   payloadCrc: number;
+  /** 0: the payload is the frames; else it is their raw deflate and this is their length. */
+  rawBytes: number;
 }
 
 export function encodeHeader(h: RecordHeader): Buffer {
@@ -35,6 +38,7 @@ export function encodeHeader(h: RecordHeader): Buffer {
   b.writeDoubleLE(h.done.hole ? h.done.hole[1] : -1, 48);
   b.writeDoubleLE(h.prevEnd, 56);
   b.writeUInt32LE(h.payloadCrc, 64);
+  b.writeUInt32LE(h.rawBytes, 68);
   b.writeUInt32LE(crc32(b.subarray(8)), 4);
   return b;
 }
@@ -52,6 +56,7 @@ export function decodeHeader(b: Buffer): RecordHeader | undefined {
     done: { below: b.readDoubleLE(32), hole: holeA >= 0 ? [holeA, b.readDoubleLE(48)] : null },
     prevEnd: b.readDoubleLE(56),
     payloadCrc: b.readUInt32LE(64),
+    rawBytes: b.readUInt32LE(68),
   };
   const ok = Number.isSafeInteger(h.first) && h.first >= 0 && h.lines > 0 && Number.isSafeInteger(h.done.below) && Number.isSafeInteger(h.prevEnd);
   return ok ? h : undefined;
@@ -59,6 +64,23 @@ export function decodeHeader(b: Buffer): RecordHeader | undefined {
 
 export function payloadCrc(payload: Buffer): number {
   return crc32(payload);
+}
+
+/** What a record stores for these frames: deflated when that saves a tenth or more. */
+export function packPayload(frames: Buffer): { data: Buffer; rawBytes: number } {
+  const d = deflateRawSync(frames, { level: 1 });
+  return d.length <= 0.9 * frames.length ? { data: d, rawBytes: frames.length } : { data: frames, rawBytes: 0 };
+}
+
+/** The frames of a stored payload; undefined when it does not inflate to `rawBytes`. */
+export function unpackPayload(data: Buffer, rawBytes: number): Buffer | undefined {
+  if (rawBytes === 0) return data;
+  try {
+    const b = inflateRawSync(data, { maxOutputLength: rawBytes });
+    return b.length === rawBytes ? b : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The next offset ≥ `from` in `b` where a record's magic appears, or -1. */

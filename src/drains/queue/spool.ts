@@ -7,7 +7,7 @@ import { read } from 'node:fs';
 import path from 'node:path';
 import type { SpoolBudget } from './budget.js';
 import { isDone, type DoneSet } from './done-set.js';
-import { decodeHeader, encodeHeader, findMagic, HEADER_BYTES, payloadCrc, type RecordHeader } from './record.js';
+import { decodeHeader, encodeHeader, findMagic, HEADER_BYTES, packPayload, payloadCrc, unpackPayload, type RecordHeader } from './record.js';
 
 export interface Segment {
   /** File name, `<first line, 16 digits>.seg`: sorts in write order. */
@@ -26,6 +26,8 @@ export interface DiskLoc {
   pos: number;
   payloadBytes: number;
   crc: number;
+  /** 0: stored as is; else the length of the frames the payload inflates to. */
+  rawBytes: number;
 }
 
 export interface ScannedRecord {
@@ -101,7 +103,7 @@ export class Spool {
           out.skippedBytes += size - pos;
           break;
         }
-        out.records.push({ header: h, loc: { seg, pos, payloadBytes: h.payloadBytes, crc: h.payloadCrc } });
+        out.records.push({ header: h, loc: { seg, pos, payloadBytes: h.payloadBytes, crc: h.payloadCrc, rawBytes: h.rawBytes } });
         this.lastEnd = Math.max(this.lastEnd, h.first + h.lines);
         pos = end;
       }
@@ -136,11 +138,12 @@ export class Spool {
    * Appends a record; returns where, or undefined when the budget or the disk says no (the
    * caller keeps or drops the block). A partial write is cut off again so the file stays whole.
    */
-  append(h: Omit<RecordHeader, 'payloadBytes' | 'payloadCrc' | 'prevEnd'>, payload: Buffer, rollAt = this.segmentBytes): DiskLoc | undefined {
+  append(h: Omit<RecordHeader, 'payloadBytes' | 'payloadCrc' | 'prevEnd' | 'rawBytes'>, frames: Buffer, rollAt = this.segmentBytes): DiskLoc | undefined {
+    const { data: payload, rawBytes } = packPayload(frames);
     const total = HEADER_BYTES + payload.length;
     if (!this.budget.reserve(total)) return undefined;
     const crc = payloadCrc(payload);
-    const header = encodeHeader({ ...h, prevEnd: this.lastEnd, payloadBytes: payload.length, payloadCrc: crc });
+    const header = encodeHeader({ ...h, prevEnd: this.lastEnd, payloadBytes: payload.length, payloadCrc: crc, rawBytes });
     let seg: Segment;
     try {
       seg = this.activeFor(h.first, rollAt);
@@ -165,7 +168,7 @@ export class Spool {
     seg.live++;
     this.lastEnd = h.first + h.lines;
     seg.dirty = true;
-    return { seg, pos, payloadBytes: payload.length, crc };
+    return { seg, pos, payloadBytes: payload.length, crc, rawBytes };
   }
 
   private activeFor(first: number, rollAt: number): Segment {
@@ -178,14 +181,14 @@ export class Spool {
     return seg;
   }
 
-  /** The payload, or undefined when its checksum fails (the caller skips and counts it). */
+  /** The frames, or undefined when the checksum fails or they do not inflate (the caller skips and counts it). */
   async read(loc: DiskLoc): Promise<Buffer | undefined> {
     const b = Buffer.allocUnsafe(loc.payloadBytes);
     const n = await new Promise<number>((resolve) =>
       read(loc.seg.fd, b, 0, b.length, loc.pos + HEADER_BYTES, (err, bytes) => resolve(err ? -1 : bytes)),
     );
     if (n !== b.length || payloadCrc(b) !== loc.crc) return undefined;
-    return b;
+    return unpackPayload(b, loc.rawBytes);
   }
 
   /** One record is done: its segment goes once all of its records are. */
