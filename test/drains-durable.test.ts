@@ -1,5 +1,6 @@
 // Durable drain queues through a real `sluice serve`: kill -9 and SIGTERM with lines spooled,
 // a spool damaged while stopped, and a full disk. Receivers are real HTTP servers on loopback.
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
@@ -16,10 +17,13 @@ async function setup(dataDir: string, args: string[] = []): Promise<Sluice> {
 }
 
 /** Posts `n` lines `line <i>` (from `from`) in bodies of 1,000. */
-async function post(s: Sluice, token: string, from: number, n: number): Promise<void> {
+/** `noise`: each line ends in 32 random bytes as hex, so the spool's compression cannot shrink it much. */
+async function post(s: Sluice, token: string, from: number, n: number, noise = false): Promise<void> {
   for (let i = from; i < from + n; i += 1000) {
     const frames: string[] = [];
-    for (let j = i; j < Math.min(from + n, i + 1000); j++) frames.push(makeFrame(rfc5424(token, 'web.1', `line ${j}`)));
+    for (let j = i; j < Math.min(from + n, i + 1000); j++) {
+      frames.push(makeFrame(rfc5424(token, 'web.1', noise ? `line ${j} ${randomBytes(32).toString('hex')}` : `line ${j}`)));
+    }
     const r = await s.postLogs(token, frames);
     assert.equal(r.status, 204);
   }
@@ -35,7 +39,7 @@ function received(rx: HttpReceiver): { lines: number[]; l10: number; frames: num
   const frames = rx.frames();
   // The app's own `heroku[api]` line about the new drain goes to the drain too: left out here.
   const lines = frames.flatMap((f) => {
-    const m = / web\.1 - line (\d+)\n$/.exec(f);
+    const m = / web\.1 - line (\d+)(?: [0-9a-f]+)?\n$/.exec(f);
     return m ? [Number(m[1])] : [];
   });
   return { lines, l10: frames.reduce((a, f) => a + l10Count(f), 0), frames: frames.filter((f) => l10Count(f) === 0).length };
@@ -155,7 +159,7 @@ describe('durable drain queues', () => {
       // Fill the disk with someone else's file, leaving little room for the spool.
       mkdirSync(path.join(dir, 'other'), { recursive: true });
       writeFileSync(path.join(dir, 'other', 'filler'), Buffer.alloc(2_700_000));
-      await post(s, token, 0, 40_000); // ~4 MB of frames: far more than fits
+      await post(s, token, 0, 40_000, true); // ~7 MB of frames (~3.5 MB deflated): far more than fits
       const sv = s;
       assert.ok(await waitUntil(async () => Number((await drainHealth(sv, 'fullapp', d.id)).dropped) > 0, 20_000), 'drops are counted');
       // Space returns: the other file goes; more lines arrive and are spooled again.
