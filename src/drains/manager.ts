@@ -158,6 +158,7 @@ export class DrainManager implements Subscriber {
   push(drainId: string, line: LogLine, lineNumber?: number): boolean {
     const e = this.entries.get(drainId);
     if (e === undefined) return false;
+    if (!e.logs) return true; // a telemetry drain that asked for traces or metrics only
     const enc = e.encoder;
     if (enc === undefined) {
       e.queue.counters.dropped++;

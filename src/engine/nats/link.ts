@@ -186,9 +186,12 @@ export class EngineTimeout extends Error {
 /** Timeouts, lost connections and "no responders" mean the engine is gone; API errors do not. */
 export function isEngineDown(err: unknown): boolean {
   if (err instanceof EngineTimeout) return true;
-  const e = err as { name?: string; code?: string | number; message?: string };
+  const e = err as { name?: string; code?: string | number; status?: number; message?: string };
+  // JetStream's own "not now" answers carry status 503 (no meta leader yet after servers came
+  // back, a stream without a leader, peers not placed): the engine is there but cannot answer yet.
+  if (e?.status === 503) return true;
   const text = `${e?.name ?? ''} ${e?.message ?? ''}`;
-  return /Timeout|timeout|NoResponders|no responders|ConnectionError|closed|disconnect|ClosedConnection|503/i.test(text);
+  return /Timeout|timeout|NoResponders|no responders|ConnectionError|closed|disconnect|ClosedConnection|503|temporarily unavailable|not available|no suitable peers|insufficient resources|no leader/i.test(text);
 }
 
 /** The JetStream API error code for "wrong last sequence" (a create-only key already exists). */
