@@ -5,7 +5,7 @@ import { Client } from 'undici';
 import { VERSION } from '../../core/version.js';
 import { l10, platformLine } from '../../core/stream-errors.js';
 import { guardedLookup, literalRefusal } from '../address-guard.js';
-import { certFailure, describeError, parseRetryAfter } from '../backoff.js';
+import { attemptFailed, httpAnswer } from '../backoff.js';
 import { BaseDrain, elapsed, type StepResult } from '../base.js';
 import type { DrainContext, DrainTestResult } from '../contract.js';
 import type { DrainKind } from '../url.js';
@@ -143,24 +143,14 @@ export class HttpDrain extends BaseDrain {
         signal: ac.signal,
       });
       await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-      const s = res.statusCode;
-      if (s >= 200 && s < 300) return { kind: 'delivered', status: s };
-      if (s >= 400 && s < 500 && s !== 408 && s !== 429) return { kind: 'rejected', status: s };
-      return {
-        kind: 'retry',
-        status: s,
-        error: `HTTP ${s}`,
-        retryAfterMs: s === 429 || s === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined,
-      };
+      return httpAnswer(res.statusCode, res.headers['retry-after']);
     } catch (err) {
-      const cert = certFailure(err);
-      const reason = ac.signal.aborted ? `timeout: ${describeError(ac.signal.reason)}` : describeError(err);
       // A failed connection may be half-dead: start the next attempt on a fresh one.
       if (!client && this.client === c) {
         this.client = undefined;
         void c.destroy().catch(() => undefined);
       }
-      return { kind: 'retry', error: cert ? `certificate: ${cert}` : reason, cert };
+      return attemptFailed(err, ac.signal);
     } finally {
       clearTimeout(timer);
       if (this.abort === ac) this.abort = undefined;

@@ -3,7 +3,7 @@ import { rootCertificates } from 'node:tls';
 import { Client } from 'undici';
 import { VERSION } from '../../core/version.js';
 import { guardedLookup, literalRefusal } from '../address-guard.js';
-import { certFailure, describeError, parseRetryAfter } from '../backoff.js';
+import { attemptFailed, httpAnswer } from '../backoff.js';
 import type { DrainContext } from '../contract.js';
 import type { DrainKind } from '../url.js';
 import { httpTarget, type HttpTarget } from '../http/config.js';
@@ -59,19 +59,14 @@ export class OtlpHttpDrain extends OtlpDrain {
     try {
       const res = await c.request({ method: 'POST', path: `${this.basePath}/v1/${b.signal}`, headers, body, signal: ac.signal });
       await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-      const s = res.statusCode;
-      if (s >= 200 && s < 300) return { kind: 'delivered', status: s };
-      if (s >= 400 && s < 500 && s !== 408 && s !== 429) return { kind: 'rejected', status: s, error: `HTTP ${s}` };
-      const retryAfterMs = s === 429 || s === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
-      return { kind: 'retry', status: s, error: `HTTP ${s}`, retryAfterMs };
+      const a = httpAnswer(res.statusCode, res.headers['retry-after']);
+      return a.kind === 'rejected' ? { ...a, error: `HTTP ${a.status}` } : a;
     } catch (err) {
-      const cert = certFailure(err);
-      const reason = ac.signal.aborted ? `timeout: ${describeError(ac.signal.reason)}` : describeError(err);
       if (!oneOff && this.client === c) {
         this.client = undefined;
         void c.destroy().catch(() => undefined);
       }
-      return { kind: 'retry', error: cert ? `certificate: ${cert}` : reason, cert };
+      return attemptFailed(err, ac.signal);
     } finally {
       clearTimeout(timer);
       if (this.abort === ac) this.abort = undefined;
