@@ -89,6 +89,11 @@ test('apps:create, apps, apps:info, addons:create/addons/addons:info/addons:dest
   assert.notEqual(releases.code, 0);
   assert.match(releases.stderr, /Sluice makes no releases/);
 
+  const rename = await h(['apps:rename', `${app}2`, '-a', app]);
+  assert.notEqual(rename.code, 0);
+  assert.match(rename.stderr, /Sluice apps cannot be renamed/);
+  assert.equal((await s.api('GET', `/apps/${app}`)).status, 200);
+
   const destroy = await h(['apps:destroy', app, '--confirm', app]);
   assert.equal(destroy.code, 0, destroy.stderr);
   assert.match(destroy.stderr, new RegExp(`Destroying ${app} \\(including all add-ons\\)\\.\\.\\. done`));

@@ -63,6 +63,13 @@ export const appRoutes: RouteModule = (r) => {
     sendJson(ctx.res, 200, view(ctx)(ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '')));
   });
 
+  // `heroku apps:rename` and `apps:update`: an app's name is fixed, because its log tokens, drains
+  // (the `service.name` of telemetry drains, the HOSTNAME of syslog lines) and add-ons name it.
+  r.on('PATCH', '/apps/:app', (ctx) => {
+    const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
+    throw new SluiceError('invalid_params', `Sluice apps cannot be renamed or changed: ${app.name}'s name is fixed at creation. Create a new app (and its drains) instead.`);
+  });
+
   r.on('DELETE', '/apps/:app', async (ctx) => {
     const p = ctx.principal();
     const app = ctx.deps.auth.app(p, ctx.params.app ?? '');
