@@ -2,6 +2,7 @@
 // budgets drop the oldest with an L10 LogRecord, and the egress address rules refuse OTLP endpoints.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { DrainRecord, TelemetryConfig } from '../src/store/records.js';
 import { freePort, harness, l10Count, logLine, removeDir, tmpDir, until, type Harness } from './drains-support.js';
@@ -221,5 +222,39 @@ test('/v1/traces and /v1/metrics pass through untouched only to the drains that 
   } finally {
     await logsRx.close();
     await sigRx.close();
+  }
+});
+
+test('passed-through traces/metrics past 8 MiB while the receiver is down go to the spool, survive a restart, and arrive byte for byte in order', { timeout: 90_000 }, async () => {
+  const dir = tmpDir('sluice-otlp-signals-');
+  const port = await freePort();
+  let h = await harness({ dir, options: { requestTimeoutMs: 15_000 } });
+  const appId = h.appId;
+  let rx: Awaited<ReturnType<typeof otlpHttpReceiver>> | undefined;
+  // 300 requests of 40 KiB (12 MiB): more than memory holds for them, all different.
+  const bodies = Array.from({ length: 300 }, (_, i) => Buffer.concat([Buffer.from(`trace ${String(i).padStart(4, '0')} `), randomBytes(40 << 10)]));
+  try {
+    const d = await addTelemetryDrain(h, 'otlphttp', `http://127.0.0.1:${port}`, ['traces', 'metrics']);
+    bodies.forEach((body, i) => h.manager.forward(appId, { signal: i % 3 ? 'traces' : 'metrics', body, contentType: 'application/x-protobuf', contentEncoding: undefined }));
+    assert.ok(await until(() => (h.manager.signalStats(d.id)?.spool_bytes ?? 0) > 4 << 20, 20_000), JSON.stringify(h.manager.signalStats(d.id)));
+    assert.equal(h.manager.signalStats(d.id)?.queued, 300);
+    assert.equal(h.manager.signalStats(d.id)?.dropped, 0);
+    await h.stop(200);
+
+    rx = await otlpHttpReceiver(port);
+    h = await harness({ dir, appId, options: { requestTimeoutMs: 15_000 } });
+    assert.ok(await until(() => rx!.exports.length >= 300, 30_000), `got ${rx.exports.length}`);
+    assert.equal(rx.exports.length, 300, 'each request once');
+    rx.exports.forEach((e, i) => {
+      assert.equal(e.path, i % 3 ? '/v1/traces' : '/v1/metrics');
+      assert.equal(e.contentType, 'application/x-protobuf');
+      assert.ok(e.raw.equals(bodies[i]), `request ${i} arrived as sent`);
+    });
+    assert.ok(await until(() => h.manager.signalStats(d.id)?.queued === 0, 10_000));
+    assert.equal(h.manager.signalStats(d.id)?.dropped, 0);
+  } finally {
+    await h.close();
+    await rx?.close();
+    removeDir(dir);
   }
 });

@@ -80,11 +80,12 @@ function drainOf(ctx: Ctx): { app: AppRecord; drain: DrainRecord } {
   return { app, drain: d };
 }
 
-/** The view plus the drain's health; `dropped_requests` counts passed-through traces/metrics requests lost. */
+/** The view plus the drain's health; `queued_requests` / `dropped_requests` count passed-through traces/metrics requests. */
 function withHealth(ctx: Ctx, d: DrainRecord, app: AppRecord) {
   const m = ctx.deps.drains?.manager;
   const health = m?.health(d.id);
-  return { ...telemetryDrainView(d, app), health: health ? { ...health, dropped_requests: m?.signalsDropped(d.id) ?? 0 } : null };
+  const signals = m?.signalStats(d.id);
+  return { ...telemetryDrainView(d, app), health: health ? { ...health, queued_requests: signals?.queued ?? 0, dropped_requests: signals?.dropped ?? 0 } : null };
 }
 
 export const telemetryDrainRoutes: RouteModule = (r) => {

@@ -1,6 +1,5 @@
 // The drain contract: what the manager asks of every drain kind, and the options they share.
 import type { LogLine } from '../core/log-line.js';
-import type { SignalPayload } from '../wire/otlp/types.js';
 import type { TelemetryConfig } from '../store/records.js';
 import type { FrameEncoder } from './encoder.js';
 import type { HealthTracker } from './health.js';
@@ -63,6 +62,11 @@ export interface DrainContext {
   kind: DrainKind;
   /** The drain's queue of encoded frames (its blocks are this kind's batches or writes). */
   queue: DrainQueue;
+  /**
+   * Telemetry drains: passed-through traces/metrics requests, one request per block, memory
+   * then spool like the line queue; its counters count requests.
+   */
+  signals?: DrainQueue;
   /** The encoder the manager fills the queue with; the drain uses it for its own L10 frames. */
   encoder: FrameEncoder;
   health: HealthTracker;
@@ -102,10 +106,6 @@ export interface Drain {
   /** Lines being sent right now (a batch or write in flight). */
   inFlight(): number;
   test(): Promise<DrainTestResult>;
-  /** Telemetry drains only: a traces or metrics request to pass through untouched. */
-  pushSignal?(payload: SignalPayload): void;
-  /** Telemetry drains only: passed-through requests lost (queue full, refused, out of retries). */
-  readonly signalsDropped?: number;
   close(deadline: number): Promise<void>;
   destroy(): void;
 }

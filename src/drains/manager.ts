@@ -18,6 +18,7 @@ import { SpoolBudget } from './queue/budget.js';
 import { DrainQueue } from './queue/queue.js';
 import { defaultRegistry, type DrainRegistry } from './registry.js';
 import { drainKindOf, type DrainKind } from './url.js';
+import { encodeSignal } from './otlp/signal-record.js';
 
 /** Budgets and spool settings (SPEC §8). */
 export interface QueueSettings {
@@ -65,8 +66,13 @@ export interface Entry {
   drain: Drain | undefined;
   encoder: FrameEncoder | undefined;
   queue: DrainQueue;
+  /** Telemetry drains: the passed-through traces/metrics requests (see signalQueue). */
+  signals: DrainQueue | undefined;
   health: HealthTracker;
 }
+
+/** Memory for a telemetry drain's passed-through requests before they go to its spool. */
+const SIGNAL_MEMORY_BYTES = 8 << 20;
 
 /** State files are written at most this often per drain (records carry what is done meanwhile). */
 const STATE_EVERY_MS = 1_000;
@@ -144,8 +150,9 @@ export class DrainManager implements Subscriber {
   forward(appId: string, payload: SignalPayload): number {
     let n = 0;
     for (const e of this.byApp.get(appId) ?? []) {
-      if (!e.record.telemetry?.signals.includes(payload.signal) || !e.drain?.pushSignal) continue;
-      e.drain.pushSignal(payload);
+      if (!e.signals || !e.record.telemetry?.signals.includes(payload.signal)) continue;
+      e.signals.push(encodeSignal(payload));
+      e.drain?.wake();
       n++;
     }
     return n;
@@ -219,6 +226,7 @@ export class DrainManager implements Subscriber {
           url: rec.url,
           kind,
           queue: entry.queue,
+          signals: entry.signals,
           encoder: entry.encoder,
           health: entry.health,
           options: this.options,
@@ -258,15 +266,36 @@ export class DrainManager implements Subscriber {
     health.onChange = (state, previous, error) => {
       // A receiver that is behind or down: its lines go to disk instead of waiting in memory.
       queue.spillAll = state !== 'delivering';
+      const sq = this.entries.get(rec.id)?.signals;
+      if (sq) sq.spillAll = queue.spillAll;
       const fields = { drain: rec.id, app: rec.app_id, state, previous, ...(error ? { error } : {}) };
       if (state === 'delivering') this.log.info(fields, 'drain delivering again');
       else this.log.warn(fields, `drain ${state}`);
     };
-    return { record: rec, logs: true, kind: undefined, drain: undefined, encoder: undefined, queue, health };
+    return { record: rec, logs: true, kind: undefined, drain: undefined, encoder: undefined, queue, signals: rec.telemetry ? this.signalQueue(rec) : undefined, health };
+  }
+
+  /**
+   * A telemetry drain's traces/metrics requests: one request per block, up to 8 MiB in memory
+   * (one request may be as large as a body Sluice accepts), then the drain's spool directory
+   * under `signals/` within its own disk budget, as lines are.
+   */
+  private signalQueue(rec: DrainRecord): DrainQueue {
+    const s = this.settings;
+    const q = new DrainQueue({
+      memoryBytes: Math.max(s.memoryBytes, SIGNAL_MEMORY_BYTES),
+      blockBytes: 1,
+      blockLines: 1,
+      spool: this.o.spoolDir ? { dir: path.join(this.o.spoolDir, rec.id, 'signals'), budget: this.budget, maxBytes: s.spoolBytes } : undefined,
+    });
+    const r = q.recover();
+    if (r.lines > 0 || r.skippedLines > 0) this.log.info({ drain: rec.id, app: rec.app_id, queued_requests: r.lines, skipped_requests: r.skippedLines }, 'telemetry drain spool recovered: passed-through requests resume');
+    return q;
   }
 
   private remove(e: Entry): void {
     e.drain?.destroy();
+    e.signals?.destroy();
     e.queue.destroy();
     this.entries.delete(e.record.id);
     const list = this.byApp.get(e.record.app_id);
@@ -295,9 +324,11 @@ export class DrainManager implements Subscriber {
     const saveState = Date.now() - this.lastStateAt >= STATE_EVERY_MS;
     if (saveState) this.lastStateAt = Date.now();
     for (const e of this.entries.values()) {
-      e.queue.sync();
-      void e.queue.flush();
-      if (saveState) e.queue.saveState();
+      for (const q of e.signals ? [e.queue, e.signals] : [e.queue]) {
+        q.sync();
+        void q.flush();
+        if (saveState) q.saveState();
+      }
     }
   }
 
@@ -316,9 +347,10 @@ export class DrainManager implements Subscriber {
     return e ? e.health.snapshot(e.queue.counters, e.queue.stats()) : undefined;
   }
 
-  /** Passed-through traces/metrics requests a telemetry drain lost (undefined for other drains). */
-  signalsDropped(id: string): number | undefined {
-    return this.entries.get(id)?.drain?.signalsDropped;
+  /** A telemetry drain's passed-through traces/metrics requests queued and lost (undefined for other drains). */
+  signalStats(id: string): { queued: number; dropped: number; spool_bytes: number } | undefined {
+    const q = this.entries.get(id)?.signals;
+    return q ? { queued: q.length, dropped: q.counters.dropped, spool_bytes: q.stats().disk_bytes } : undefined;
   }
 
   async test(id: string): Promise<DrainTestResult | undefined> {
@@ -343,6 +375,9 @@ export class DrainManager implements Subscriber {
     await Promise.all([...this.entries.values()].map((e) => e.drain?.close(deadline)));
     let keptAll = 0;
     for (const e of this.entries.values()) {
+      const signalsLeft = e.signals?.length ?? 0;
+      const signalsKept = (await e.signals?.close()) ?? 0;
+      if (signalsLeft > 0) this.log.info({ drain: e.record.id, app: e.record.app_id, kept_requests: signalsKept, lost_requests: signalsLeft - signalsKept }, 'telemetry drain stopped: passed-through requests kept in the spool');
       const left = e.queue.length;
       const kept = await e.queue.close();
       keptAll += kept;

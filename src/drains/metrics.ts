@@ -3,6 +3,7 @@
 import type { Metrics } from '../telemetry/metrics.js';
 import type { DrainHealth } from './health.js';
 import type { Entry } from './manager.js';
+import type { DrainQueue } from './queue/queue.js';
 
 interface Source {
   list(): Entry[];
@@ -16,6 +17,8 @@ export function registerDrainMetrics(m: Metrics, src: Source): void {
       const h = src.health(e.record.id);
       return h ? [[{ drain: e.record.id, kind: e.kind ?? 'unknown' }, f(h, e)] as [Record<string, string>, number]] : [];
     });
+  const signalSeries = (f: (q: DrainQueue) => number): Array<[Record<string, string>, number]> =>
+    src.list().flatMap((e) => (e.signals ? [[{ drain: e.record.id, kind: e.kind ?? 'unknown' }, f(e.signals)] as [Record<string, string>, number]] : []));
   m.counterFrom('sluice_drain_delivered_messages_total', 'Messages a drain delivered (2xx, or written to the socket); survives restarts.', series((h) => h.delivered));
   m.counterFrom('sluice_drain_dropped_messages_total', 'Messages a drain lost (past a queue budget, refused, unreadable in the spool); survives restarts.', series((h) => h.dropped));
   m.counterFrom('sluice_drain_spooled_messages_total', 'Messages written to a drain spool; survives restarts.', series((h) => h.spooled));
@@ -23,13 +26,10 @@ export function registerDrainMetrics(m: Metrics, src: Source): void {
   m.counterFrom('sluice_drain_resent_messages_total', 'Messages written again after a syslog connection broke mid-write (possible duplicates).', series((h) => h.resent));
   m.counterFrom(
     'sluice_drain_dropped_signal_requests_total',
-    'Traces and metrics requests a telemetry drain lost since its start (queue full, refused, stopped).',
-    () =>
-      src
-        .list()
-        .filter((e) => e.drain?.signalsDropped !== undefined)
-        .map((e): [Record<string, string>, number] => [{ drain: e.record.id, kind: e.kind ?? 'unknown' }, e.drain!.signalsDropped!]),
+    'Traces and metrics requests a telemetry drain lost (past its budgets, refused, out of retries); survives restarts.',
+    () => signalSeries((q) => q.counters.dropped),
   );
+  m.gauge('sluice_drain_queued_signal_requests', 'Traces and metrics requests queued for a telemetry drain: memory, spool or in flight.', () => signalSeries((q) => q.length));
   m.gauge('sluice_drain_queued_messages', 'Messages queued for a drain: memory, spool or in flight.', series((h) => h.queued));
   m.gauge('sluice_drain_queued_bytes', 'Bytes of frames queued for a drain.', series((h) => h.queued_bytes));
   m.gauge('sluice_drain_memory_bytes', 'Bytes of a drain queue held in memory.', series((h) => h.memory_bytes));

@@ -1,9 +1,9 @@
 // What both telemetry drain kinds share: the drain's queue blocks sent as OTLP logs, passed-through traces/metrics, one request at a time.
 import { l10, platformLine } from '../../core/stream-errors.js';
-import type { SignalPayload } from '../../wire/otlp/types.js';
 import { BaseDrain, elapsed, type StepResult } from '../base.js';
 import type { DrainContext, DrainTestResult } from '../contract.js';
 import { logsRequest, signalRequest, type OtlpBatch, type OtlpRequest } from './batch.js';
+import { decodeSignal } from './signal-record.js';
 
 export type OtlpOutcome =
   | { kind: 'delivered'; status: number }
@@ -11,19 +11,8 @@ export type OtlpOutcome =
   | { kind: 'rejected'; status: number; error: string }
   | { kind: 'retry'; error: string; status?: number; retryAfterMs?: number; cert?: string };
 
-/**
- * Passed-through traces and metrics wait here, in memory and bounded by bytes: past it the
- * oldest is dropped (counted). They are opaque requests of another type than the drain's log
- * queue, whose budgets, spool and L10 accounting are for log lines.
- */
-const SIGNAL_QUEUE_BYTES = 8 * 1024 * 1024;
-
 export abstract class OtlpDrain extends BaseDrain {
   private batch: OtlpBatch | undefined;
-  private signals: OtlpRequest[] = [];
-  private signalBytes = 0;
-  /** Passed-through requests lost (queue full, refused, out of retries, stopped); requests, not lines. */
-  signalsDropped = 0;
 
   constructor(ctx: DrainContext) {
     super(ctx);
@@ -38,25 +27,21 @@ export abstract class OtlpDrain extends BaseDrain {
   }
 
   protected override idle(): boolean {
-    return this.batch === undefined && this.signals.length === 0 && super.idle();
+    return this.batch === undefined && (this.ctx.signals?.empty ?? true) && super.idle();
   }
 
-  pushSignal(p: SignalPayload): void {
-    this.signals.push(signalRequest(p));
-    this.signalBytes += p.body.length;
-    while (this.signalBytes > SIGNAL_QUEUE_BYTES && this.signals.length > 1) {
-      this.signalBytes -= this.signals.shift()!.body.length;
-      this.signalsDropped++;
-    }
-    this.kick();
-  }
-
-  /** The next batch: a waiting traces/metrics request first (they are small and few), else the queue's oldest block. */
-  private next(): OtlpBatch | undefined {
-    const r = this.signals.shift();
-    if (r) {
-      this.signalBytes -= r.body.length;
-      return { signal: r.signal as 'traces' | 'metrics', request: r, attempts: 0 };
+  /**
+   * The next batch: a waiting traces/metrics request first (they are few, and each is its own
+   * block of the signal queue), else the log queue's oldest block.
+   */
+  private async next(): Promise<OtlpBatch | undefined> {
+    const sq = this.ctx.signals;
+    for (let block = sq?.take(); sq && block; block = sq.take()) {
+      const bytes = await sq.bytes(block);
+      if (this.destroyed) return undefined; // release() put the block back
+      const p = bytes && decodeSignal(bytes);
+      if (p) return { signal: p.signal, request: signalRequest(p), block, attempts: 0 };
+      if (bytes) sq.reject(block); // not a request (cannot happen for records we wrote): counted
     }
     const q = this.ctx.queue;
     const block = q.take();
@@ -66,7 +51,7 @@ export abstract class OtlpDrain extends BaseDrain {
   protected async step(): Promise<StepResult> {
     const o = this.ctx.options;
     const q = this.ctx.queue;
-    const b = (this.batch ??= this.next());
+    const b = (this.batch ??= await this.next());
     if (!b) return { next: 'idle' };
     let req: OtlpRequest;
     if (b.signal === 'logs') {
@@ -90,7 +75,7 @@ export abstract class OtlpDrain extends BaseDrain {
       if (b.signal === 'logs') {
         q.ack(b.block);
         q.settleLoss(true);
-      }
+      } else this.ctx.signals?.ack(b.block);
       health.success();
       this.certOk();
       return { next: 'continue' };
@@ -111,10 +96,10 @@ export abstract class OtlpDrain extends BaseDrain {
     return { next: 'wait', delayMs: Math.max(this.backoff(b.attempts), Math.min(out.retryAfterMs ?? 0, o.maxRetryAfterMs)) };
   }
 
-  /** Lines are lost to the queue's accounting (L10 later); a passed-through request is counted apart. */
+  /** Lines are lost to the queue's accounting (L10 later); a passed-through request to the signal queue's. */
   private dropBatch(b: OtlpBatch): void {
     if (b.signal !== 'logs') {
-      this.signalsDropped++;
+      this.ctx.signals?.reject(b.block);
       return;
     }
     this.ctx.queue.reject(b.block);
@@ -139,10 +124,7 @@ export abstract class OtlpDrain extends BaseDrain {
     if (b?.signal === 'logs') {
       this.ctx.queue.untake(b.block);
       this.ctx.queue.settleLoss(false);
-    } else if (b) this.signalsDropped++;
+    } else if (b) this.ctx.signals?.untake(b.block);
     this.batch = undefined;
-    this.signalsDropped += this.signals.length;
-    this.signals = [];
-    this.signalBytes = 0;
   }
 }

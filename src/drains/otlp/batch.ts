@@ -22,10 +22,11 @@ export interface LogsBatch {
   attempts: number;
 }
 
-/** A passed-through traces or metrics request in flight (held in memory only, see base.ts). */
+/** A passed-through traces or metrics request in flight: one block of the drain's signal queue. */
 export interface SignalBatch {
   signal: 'traces' | 'metrics';
   request: OtlpRequest;
+  block: Block;
   attempts: number;
 }
 
