@@ -61,6 +61,8 @@ test('sluice telemetry commands manage telemetry drains and show their health; h
   const upd = await cli(['telemetry:update', id, '--signals', 'logs,metrics', '--transport', 'grpc']);
   assert.equal(upd.code, 0, upd.stderr);
   assert.match(upd.stdout, /Signals: {3}logs, metrics\nEndpoint: {2}\S+\nTransport: gRPC\n/);
+  // A drain that passes metrics through also shows its passed-through requests.
+  assert.match((await cli(['telemetry:info', id])).stdout, /\nHealth: {2}.* · traces\/metrics requests queued \d+, dropped 0\n/);
   const bad = await cli(['telemetry:update', id, '--signals', 'spans']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /--signals: use a comma-separated list/);

@@ -9,7 +9,15 @@ interface TelemetryDrain {
   owner: { id: string; name: string | null };
   signals: string[];
   exporter: { type: 'otlphttp' | 'otlp'; endpoint: string; headers: Record<string, string> };
-  health?: Parameters<typeof healthLine>[0] | null;
+  health?: (Parameters<typeof healthLine>[0] & { queued_requests?: number; dropped_requests?: number }) | null;
+}
+
+/** The drain's health line; a drain that passes traces or metrics through also shows its requests. */
+function telemetryHealth(d: TelemetryDrain): string | undefined {
+  const h = d.health;
+  if (!h) return undefined;
+  const passes = d.signals.some((s) => s !== 'logs');
+  return passes ? `${healthLine(h)} · traces/metrics requests queued ${h.queued_requests ?? 0}, dropped ${h.dropped_requests ?? 0}` : healthLine(h);
 }
 
 const client = (): ApiClient => new ApiClient(loadConfig());
@@ -53,7 +61,8 @@ function describe(d: TelemetryDrain, showHeaders: boolean): string[] {
     `Transport: ${d.exporter.type === 'otlp' ? 'gRPC' : 'HTTP'}`,
     `Headers:   ${headers}`,
   ];
-  if (d.health) out.push(`Health:  ${healthLine(d.health)}`);
+  const health = telemetryHealth(d);
+  if (health) out.push(`Health:  ${health}`);
   return out;
 }
 
@@ -70,7 +79,8 @@ export function telemetryCommands(): Command[] {
         print(`=== ${o.app} Telemetry Drains\n`);
         for (const d of drains) {
           print(`${d.id}  ${d.exporter.type === 'otlp' ? 'gRPC' : 'HTTP'}  ${d.signals.join(',')}  ${d.exporter.endpoint}`);
-          if (d.health) print(healthLine(d.health));
+          const health = telemetryHealth(d);
+          if (health) print(health);
         }
       }),
 
