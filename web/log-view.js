@@ -28,7 +28,7 @@ export class LogView {
   constructor(box, onChange) {
     this.box = box;
     this.onChange = onChange;
-    /** @type {Parsed[]} lines waiting for the next frame, or for resume */
+    /** @type {string[]} lines waiting for the next frame, or for resume (parsed only when drawn) */
     this.pending = [];
     /** @type {{p: Parsed, row: HTMLElement}[]} what is on screen, oldest first */
     this.shown = [];
@@ -59,7 +59,7 @@ export class LogView {
 
   /** @param {string[]} lines */
   add(lines) {
-    for (const l of lines) this.pending.push(parseLine(l));
+    for (const l of lines) this.pending.push(l);
     if (this.pending.length > MAX_LINES) {
       // Held while paused, or arriving faster than frames can draw them: the oldest waiting go.
       const over = this.pending.length - MAX_LINES;
@@ -152,7 +152,7 @@ export class LogView {
     const t0 = performance.now();
     let n = 0;
     while (n < this.pending.length && (all || n % 100 !== 0 || performance.now() - t0 < FRAME_MS)) {
-      const p = this.pending[n++];
+      const p = parseLine(this.pending[n++]);
       const row = renderLine(p, doc, opts);
       this.shown.push({ p, row });
       frag.append(row);
