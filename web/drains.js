@@ -27,6 +27,8 @@ export class DrainsPanel {
     this.cards = new Map();
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.timer = undefined;
+    /** @type {ReturnType<typeof setTimeout>[]} */
+    this.early = [];
     this.lastOk = 0;
     els.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -44,10 +46,15 @@ export class DrainsPanel {
     this.els.msg.textContent = 'Reading drains…';
     void this.poll();
     this.timer = setInterval(() => void this.poll(), POLL_MS);
+    // Two early reads, 1 s apart: the chart needs three samples, and a person who just opened
+    // the view should not wait 6 s for it. Rates use the real time between samples.
+    this.early = [1000, 2000].map((ms) => setTimeout(() => void this.poll(), ms));
   }
 
   stop() {
     clearInterval(this.timer);
+    for (const t of this.early) clearTimeout(t);
+    this.early = [];
     this.app = '';
   }
 
