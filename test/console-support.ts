@@ -114,7 +114,8 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 /** axe-core's serious and critical violations on the page as it is now (none is the goal). */
 export async function axeProblems(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol, not a <script>: the page's CSP is not loosened.
-  await page.evaluate(axeSource);
+  // Once per document: the console is one page, so later views reuse it.
+  if (!(await page.evaluate(() => typeof (globalThis as PageWindow).axe === 'object'))) await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
     const r = await (globalThis as PageWindow).axe.run((globalThis as PageWindow).document, { resultTypes: ['violations'] });
     return r.violations

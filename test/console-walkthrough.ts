@@ -2,7 +2,7 @@
 // sign-in, reading (search over history and tail with highlight, severity, times, pick-lists,
 // wrap, copy by keyboard, permalink, download, pause, "N new lines"), the live chart's numbers,
 // empty states, and managing apps, tokens (one used by curl), drains (added, tested, removed),
-// telemetry drains when the node has them, add-ons and API keys; then the node goes away and
+// telemetry drains (to an OTLP receiver), add-ons and API keys; then the node goes away and
 // comes back. Every view gets checkView (no sideways scroll, labels, Tab, screenshot), most axe.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,18 +12,21 @@ import type net from 'node:net';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { startFakePartner, type FakePartner } from './addons-fake-partner.js';
-import { checkView, frame, logLines, openBrowser, seeLine, signIn, WAIT_MS, type Browser, type PageWindow, type ViewSize } from './console-support.js';
-import { startSluice } from './helpers/sluice.js';
+import { checkView, frame, logLines, openBrowser, seeLine, WAIT_MS, type Browser, type PageWindow, type ViewSize } from './console-support.js';
+import { startSluice, waitUntil } from './helpers/sluice.js';
+import { otlpHttpReceiver, type OtlpHttpReceiver } from './otel-receiver.js';
 
 /** What a walkthrough started and must stop (the test file's `after` calls `close`). */
 export class Leftovers {
   browser: Browser | undefined;
   partner: FakePartner | undefined;
+  otlp: OtlpHttpReceiver | undefined;
   servers: http.Server[] = [];
 
   async close(): Promise<void> {
     await this.browser?.close();
     await this.partner?.close();
+    await this.otlp?.close();
     for (const s of this.servers) {
       s.closeAllConnections(); // the node's drains keep connections open
       await new Promise<void>((r) => s.close(() => r()));
@@ -110,7 +113,10 @@ export async function walkthrough(t: TestContext, size: ViewSize, left: Leftover
   await page.getByRole('button', { name: 'Use this key' }).click();
   await page.locator('#login-error', { hasText: 'That key was refused.' }).waitFor();
   await view('sign-in', { axe: true });
-  await signIn(page, sluice.url, sluice.apiKey);
+  // The right key in the same page (no reload): the form takes a second try.
+  await page.getByLabel('API key', { exact: true }).fill(sluice.apiKey);
+  await page.keyboard.press('Enter');
+  await page.locator('#workspace').waitFor();
   assert.equal(await page.evaluate(() => (globalThis as PageWindow).sessionStorage.getItem('sluice.apiKey')), sluice.apiKey);
   assert.equal(await page.evaluate(() => (globalThis as PageWindow).localStorage.length), 0);
   phase('sign-in');
@@ -307,26 +313,44 @@ export async function walkthrough(t: TestContext, size: ViewSize, left: Leftover
   await addon.getByRole('button', { name: /^Destroy fake-logs/ }).click();
   await page.locator('#addons-msg', { hasText: 'Destroyed' }).waitFor();
 
-  // Telemetry drains: shown next to the log drains only when the node answers the route.
-  const tele = await sluice.api('GET', '/apps/billing-api/telemetry-drains');
+  // Telemetry drains against the node's /telemetry-drains: one added (otlphttp, to an OTLP
+  // receiver started here that decodes what it gets), listed with its health, the app's lines
+  // arriving at the receiver and counted as delivered, a test sent, removed after confirming.
+  const otlp = (left.otlp = await otlpHttpReceiver());
   await page.locator('.tabs a', { hasText: 'Drains' }).click();
   await page.locator('#drains-msg', { hasText: 'No drains yet' }).waitFor();
-  if (tele.status === 200) {
-    await page.locator('#telemetry-panel').waitFor();
-    await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${await left.receiver()}/v1`);
-    await page.getByRole('button', { name: 'Add telemetry drain' }).click();
-    const td = page.locator('#telemetry-list .item', { hasText: '/v1' });
-    await td.waitFor();
-    assert.equal((await sluice.api('GET', '/apps/billing-api/telemetry-drains')).body.length, 1);
-    await view('telemetry', { axe: true });
-    await td.getByRole('button', { name: 'Remove' }).click();
-    await td.getByRole('button', { name: 'Remove this telemetry drain' }).click();
-    await td.waitFor({ state: 'detached' });
-    assert.equal((await sluice.api('GET', '/apps/billing-api/telemetry-drains')).body.length, 0);
-  } else {
-    assert.equal(tele.status, 404);
-    assert.equal(await page.locator('#telemetry-panel').isVisible(), false, 'no telemetry panel on a node without the route');
-  }
+  await page.locator('#telemetry-msg', { hasText: 'No telemetry drains' }).waitFor();
+  await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${otlp.port}`);
+  await page.getByLabel('Protocol').selectOption('otlphttp');
+  await page.getByRole('button', { name: 'Add telemetry drain' }).click();
+  await page.locator('#telemetry-msg', { hasText: 'Telemetry drain added.' }).waitFor();
+  const td = page.locator('#telemetry-list .item', { hasText: `127.0.0.1:${otlp.port}` });
+  await td.waitFor();
+  assert.match((await td.textContent()) ?? '', /otlphttp · logs/);
+  const listed = await sluice.api('GET', '/apps/billing-api/telemetry-drains');
+  assert.equal(listed.body.length, 1);
+  assert.equal(listed.body[0].exporter.type, 'otlphttp');
+  await post(secret, [1, 2, 3].map((i) => frame(secret, 'web.1', `to the collector ${i}`)));
+  assert.ok(await waitUntil(() => otlp.records().filter((r) => r.body?.startsWith('to the collector')).length === 3, WAIT_MS), 'the app\'s lines reach the OTLP receiver');
+  assert.ok(otlp.records().every((r) => r.serviceName === 'billing-api'), 'as the app\'s service');
+  // The health the panel shows is the API's, read again every few seconds.
+  await td.locator('.pill.delivering').waitFor({ timeout: 15_000 });
+  await page.waitForFunction((port) => {
+    const card = [...(globalThis as PageWindow).document.querySelectorAll('#telemetry-list .item')].find((c: PageWindow) => c.textContent.includes(`127.0.0.1:${port}`));
+    return Number(card?.querySelector('[data-stat="delivered"]')?.textContent?.replace(/,/g, '') ?? 0) >= 3;
+  }, otlp.port, { timeout: 15_000 });
+  const health = (await sluice.api('GET', `/telemetry-drains/${String(listed.body[0].id)}`)).body.health;
+  assert.equal(health.state, 'delivering');
+  assert.ok(health.delivered >= 3, JSON.stringify(health));
+  await td.getByRole('button', { name: 'Send a test' }).click();
+  await td.locator('.test-result.ok', { hasText: 'Test delivered' }).waitFor();
+  await view('telemetry', { axe: true });
+  await td.getByRole('button', { name: 'Remove', exact: true }).click();
+  assert.equal((await sluice.api('GET', '/apps/billing-api/telemetry-drains')).body.length, 1, 'not removed before confirming');
+  await td.getByRole('button', { name: 'Remove this telemetry drain' }).click();
+  await td.waitFor({ state: 'detached' });
+  await page.locator('#telemetry-msg', { hasText: 'Telemetry drain removed.' }).waitFor();
+  assert.equal((await sluice.api('GET', '/apps/billing-api/telemetry-drains')).body.length, 0);
   phase('add-ons, telemetry drains');
 
   // API keys: one limited to an app, shown once, then revoked.

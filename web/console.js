@@ -21,8 +21,8 @@ let tab = '';
 let appNames = [];
 
 const hooks = { key: () => key, failed: (/** @type {unknown} */ err) => failed(err), onRefused: () => refused() };
-const logs = new LogsPanel(hooks);
-const rate = new RateChart($('rate'), hooks);
+const rate = new RateChart($('rate'));
+const logs = new LogsPanel(hooks, rate); // one stream feeds the log view and the chart
 const drains = new DrainsPanel({ list: $('drains-list'), form: $('drain-form'), input: $('drain-url'), msg: $('drains-msg') }, hooks);
 const tokens = new TokensPanel({ list: $('tokens-list'), form: $('token-form'), name: $('token-name'), msg: $('tokens-msg'), created: $('token-created') }, hooks);
 const addons = new AddonsPanel({ list: $('addons-list'), form: $('addon-form'), plan: $('addon-plan'), name: $('addon-name'), plans: $('addon-plans'), msg: $('addons-msg') }, hooks);
@@ -59,6 +59,7 @@ function stopAll() {
   logs.stop();
   rate.stop();
   drains.stop();
+  telemetry.stop();
 }
 
 function showLogin(error = '') {
@@ -182,8 +183,8 @@ function openApp(name, view, target) {
   // The log stream and the chart run while the Logs view is open, drain polling with Drains.
   if (view === 'logs') {
     if (changed || target || logs.app === '') {
+      rate.start();
       logs.start(name, target);
-      rate.start(name);
     }
   } else {
     logs.stop();
@@ -191,7 +192,10 @@ function openApp(name, view, target) {
   }
   if (view === 'drains') {
     if (drains.app !== name) drains.start(name);
-  } else drains.stop();
+  } else {
+    drains.stop();
+    telemetry.stop();
+  }
   markCurrent();
 }
 

@@ -27,6 +27,8 @@ export class DrainsPanel {
     this.cards = new Map();
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.timer = undefined;
+    /** @type {ReturnType<typeof setTimeout>[]} */
+    this.early = [];
     this.lastOk = 0;
     els.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -44,10 +46,15 @@ export class DrainsPanel {
     this.els.msg.textContent = 'Reading drains…';
     void this.poll();
     this.timer = setInterval(() => void this.poll(), POLL_MS);
+    // Two early reads, 1 s apart: the chart needs three samples, and a person who just opened
+    // the view should not wait 6 s for it. Rates use the real time between samples.
+    this.early = [1000, 2000].map((ms) => setTimeout(() => void this.poll(), ms));
   }
 
   stop() {
     clearInterval(this.timer);
+    for (const t of this.early) clearTimeout(t);
+    this.early = [];
     this.app = '';
   }
 
@@ -138,10 +145,8 @@ export class DrainsPanel {
   card(d) {
     const id = String(d.id);
     const result = h('p', { class: 'test-result', role: 'status' });
-    const pill = h('span', { class: 'pill unknown' }, 'unknown');
+    const { pill, stats, error } = healthParts();
     const behind = h('span', { class: 'pill behind', hidden: true });
-    const stats = h('dl', { class: 'stats' });
-    const error = h('p', { class: 'error-text', hidden: true });
     const chart = h('div', { class: 'chart-host' });
     const el = h(
       'article',
@@ -168,23 +173,11 @@ export class DrainsPanel {
    */
   update(c, d) {
     const hl = d.health;
-    const state = hl && typeof hl.state === 'string' ? hl.state : 'unknown';
-    c.pill.className = `pill ${state.replace(/[^a-z]/g, '')}`;
-    c.pill.textContent = state;
+    showHealth(c, hl, typeof hl?.queued_bytes === 'number' ? [['Queued bytes', hl.queued_bytes, 'queued_bytes']] : []);
     const s = this.series.get(String(d.id)) ?? [];
     const behind = fallingBehind(s);
     c.behind.hidden = behind === '';
     c.behind.textContent = behind;
-    const stat = (/** @type {string} */ label, /** @type {unknown} */ v, /** @type {string} */ name) =>
-      h('div', {}, h('dt', {}, label), h('dd', { class: 'num', 'data-stat': name }, num(v)));
-    c.stats.replaceChildren(
-      stat('Delivered', hl?.delivered, 'delivered'),
-      stat('Dropped', hl?.dropped, 'dropped'),
-      stat('Queued', hl?.queued_lines ?? hl?.queued, 'queued'),
-      ...(typeof hl?.queued_bytes === 'number' ? [stat('Queued bytes', hl.queued_bytes, 'queued_bytes')] : []),
-    );
-    c.error.hidden = !hl?.last_error;
-    c.error.textContent = hl?.last_error ? `Last error: ${hl.last_error}${hl.last_error_at ? ` (${new Date(hl.last_error_at).toLocaleTimeString()})` : ''}` : '';
     c.chart.replaceChildren(s.length >= 3 ? drainChart(s) : h('p', { class: 'help' }, 'The chart fills in as health is read every few seconds.'));
   }
 
@@ -223,6 +216,32 @@ export class DrainsPanel {
       this.els.msg.textContent = `Couldn't remove the drain: ${message(err)}`;
     }
   }
+}
+
+/** A drain's state pill, counters and last error, built once per card and updated in place. */
+export function healthParts() {
+  return {
+    pill: h('span', { class: 'pill unknown' }, 'unknown'),
+    stats: h('dl', { class: 'stats' }),
+    error: h('p', { class: 'error-text', hidden: true }),
+  };
+}
+
+/**
+ * Shows a drain's health (null: unknown) in its parts, with any extra counters after the usual three.
+ * @param {{pill: HTMLElement, stats: HTMLElement, error: HTMLElement}} c
+ * @param {any} hl
+ * @param {[string, unknown, string][]} [extra]  label, value, data-stat name
+ */
+export function showHealth(c, hl, extra = []) {
+  const state = hl && typeof hl.state === 'string' ? hl.state : 'unknown';
+  c.pill.className = `pill ${state.replace(/[^a-z]/g, '')}`;
+  c.pill.textContent = state;
+  /** @type {[string, unknown, string][]} */
+  const rows = [['Delivered', hl?.delivered, 'delivered'], ['Dropped', hl?.dropped, 'dropped'], ['Queued', hl?.queued_lines ?? hl?.queued, 'queued'], ...extra];
+  c.stats.replaceChildren(...rows.map(([label, v, name]) => h('div', {}, h('dt', {}, label), h('dd', { class: 'num', 'data-stat': name }, num(v)))));
+  c.error.hidden = !hl?.last_error;
+  c.error.textContent = hl?.last_error ? `Last error: ${hl.last_error}${hl.last_error_at ? ` (${new Date(hl.last_error_at).toLocaleTimeString()})` : ''}` : '';
 }
 
 /** '' or why the drain looks behind: lines dropped since the last read, or a queue that keeps growing. @param {Sample[]} s */

@@ -58,6 +58,24 @@ export function parseLine(line) {
   };
 }
 
+/**
+ * A line's source and dyno without a full parse (this runs for every line at any rate); null for
+ * a continuation of a multi-line message (the session is read with `priority`: a header line
+ * starts with `<PRI>`, a continuation does not).
+ * @param {string} line
+ * @returns {{source: string, dyno: string} | null}
+ */
+export function headOf(line) {
+  if (line.charCodeAt(0) !== 60 /* < */) return null;
+  const sp = line.indexOf(' ');
+  const colon = sp < 0 ? -1 : line.indexOf(': ', sp);
+  if (colon < 0 || colon - sp > 200) return null;
+  const head = line.slice(sp + 1, colon);
+  const open = head.indexOf('[');
+  if (open < 0) return { source: head, dyno: '' };
+  return { source: head.slice(0, open), dyno: head.endsWith(']') ? head.slice(open + 1, -1) : '' };
+}
+
 const pad = (/** @type {number} */ n, w = 2) => String(n).padStart(w, '0');
 
 /**

@@ -7,6 +7,8 @@
 //
 // The browser's own retries resume the same session (Last-Event-ID: no history again). A new
 // session replays history (up to 100 lines on a reconnect); the lines already on screen are skipped.
+// The session is read batched (`batch=1`, src/tail/sse-batch.ts): many lines per event, an
+// `event: live` where the history ends, and `event: counts` for tail lines the filter left out.
 
 import { ApiError, call, sameOrigin, seg } from './api.js';
 
@@ -19,7 +21,8 @@ export class LogStream {
   /**
    * @param {{
    *   key: () => string | null,
-   *   onLines: (lines: string[]) => void,
+   *   onLines: (lines: string[], tail: boolean) => void,
+   *   onCounts?: (bySource: Record<string, number>) => void,
    *   onState: (state: StreamState, detail: string) => void,
    *   onRefused: () => void,
    * }} hooks
@@ -35,11 +38,10 @@ export class LogStream {
     this.timer = undefined;
     this.generation = 0;
     this.failures = 0;
-    /** @type {string[]} */
+    /** @type {string[]} the newest lines received, to skip a new session's repeated history */
     this.recent = [];
-    /** @type {Set<string>} */
-    this.recentSet = new Set();
     this.skipping = false;
+    this.tail = false; // past the history (`event: live`)
     this.app = '';
     /** @type {StreamFilter} */
     this.filter = {};
@@ -56,7 +58,6 @@ export class LogStream {
     this.filter = filter;
     this.failures = 0;
     this.recent = [];
-    this.recentSet.clear();
     void this.open(++this.generation, false);
   }
 
@@ -102,7 +103,9 @@ export class LogStream {
     }
     if (gen !== this.generation) return;
     this.skipping = again;
-    const es = new EventSource(sameOrigin(String(session.logplex_url)));
+    this.tail = false;
+    const url = sameOrigin(String(session.logplex_url));
+    const es = new EventSource(`${url}${url.includes('?') ? '&' : '?'}batch=1`);
     this.es = es;
     es.onopen = () => {
       if (gen !== this.generation) return;
@@ -113,6 +116,19 @@ export class LogStream {
       if (gen !== this.generation) return;
       this.receive(String(e.data).split('\n'));
     };
+    es.addEventListener('live', () => {
+      if (gen !== this.generation) return;
+      this.tail = true;
+      this.skipping = false; // a new session's history is over: nothing after it was seen before
+    });
+    es.addEventListener('counts', (e) => {
+      if (gen !== this.generation || !this.hooks.onCounts) return;
+      try {
+        this.hooks.onCounts(JSON.parse(String(/** @type {MessageEvent} */ (e).data)));
+      } catch {
+        /* a malformed count is not worth breaking the stream for */
+      }
+    });
     es.onerror = () => {
       if (gen !== this.generation) return;
       if (es.readyState === EventSource.CONNECTING) {
@@ -140,19 +156,23 @@ export class LogStream {
     }, delay);
   }
 
-  /** @param {string[]} lines */
+  /**
+   * A batch of lines (one event). Lines are remembered in bulk, not one by one: at 10,000
+   * lines/s per-line bookkeeping is what keeps a page busy.
+   * @param {string[]} lines
+   */
   receive(lines) {
-    /** @type {string[]} */
-    const fresh = [];
-    for (const line of lines) {
+    let fresh = lines;
+    if (this.skipping) {
       // A new session starts with history: drop the part of it already on screen.
-      if (this.skipping && this.recentSet.has(line)) continue;
-      this.skipping = false;
-      fresh.push(line);
-      this.recent.push(line);
-      this.recentSet.add(line);
-      if (this.recent.length > RECENT) this.recentSet.delete(/** @type {string} */ (this.recent.shift()));
+      const seen = new Set(this.recent);
+      let i = 0;
+      while (i < lines.length && seen.has(lines[i])) i++;
+      if (i < lines.length) this.skipping = false;
+      fresh = i === 0 ? lines : lines.slice(i);
     }
-    if (fresh.length > 0) this.hooks.onLines(fresh);
+    if (fresh.length === 0) return;
+    this.recent = fresh.length >= RECENT ? fresh.slice(-RECENT) : this.recent.concat(fresh).slice(-RECENT);
+    this.hooks.onLines(fresh, this.tail);
   }
 }

@@ -1,5 +1,6 @@
-// The lines on screen: appended in batches once per frame, at most MAX_LINES kept (in the DOM
-// and in memory, whatever the rate), following the newest line unless the reader scrolled up
+// The lines on screen: appended in batches once per frame, each batch one `.chunk` element (the
+// browser skips laying out and painting chunks out of sight, see console.css), at most MAX_LINES
+// kept (in the DOM and in memory, whatever the rate), following the newest line unless the reader scrolled up
 // ("N new lines"), held back while paused, one line selectable for copy and permalink.
 
 import { parseLine, renderLine, formatTime } from './log-line.js';
@@ -8,6 +9,23 @@ import { parseLine, renderLine, formatTime } from './log-line.js';
 export const MAX_LINES = 5000;
 /** Script time per frame for drawing lines; what doesn't fit waits for the next frame. */
 const FRAME_MS = 8;
+
+/** Roughly one row's height, for a chunk not drawn yet (console.css: 13px/1.45). */
+const ROW_EM = 1.45;
+
+/**
+ * One frame's rows in one element: the browser tracks visibility per chunk, not per row.
+ * @param {Document} doc @param {Node} rows @param {number} n
+ */
+function chunkOf(doc, rows, n) {
+  const c = doc.createElement('div');
+  c.className = 'chunk';
+  // Set through the CSSOM (allowed by the CSP, unlike a style attribute): the height a chunk
+  // counts for until it is first drawn; after that the browser remembers its real size.
+  c.style.containIntrinsicSize = `auto none auto ${(n * ROW_EM).toFixed(2)}em`;
+  c.append(rows);
+  return c;
+}
 
 /** A line of the console's own, set apart from log lines. @param {Document} doc @param {string} text */
 function noteRow(doc, text) {
@@ -28,13 +46,14 @@ export class LogView {
   constructor(box, onChange) {
     this.box = box;
     this.onChange = onChange;
-    /** @type {Parsed[]} lines waiting for the next frame, or for resume */
+    /** @type {string[]} lines waiting for the next frame, or for resume (parsed only when drawn) */
     this.pending = [];
     /** @type {{p: Parsed, row: HTMLElement}[]} what is on screen, oldest first */
     this.shown = [];
     this.skipped = 0; // lines that fell out of `pending` while paused
     this.overrun = 0; // lines that fell out of `pending` because they came faster than frames
     this.unseen = 0; // lines added while scrolled up
+    this.rows = 0; // rows in the box (lines and notes), across its chunks
     this.paused = false;
     this.following = true;
     this.scheduled = false;
@@ -59,7 +78,7 @@ export class LogView {
 
   /** @param {string[]} lines */
   add(lines) {
-    for (const l of lines) this.pending.push(parseLine(l));
+    for (const l of lines) this.pending.push(l);
     if (this.pending.length > MAX_LINES) {
       // Held while paused, or arriving faster than frames can draw them: the oldest waiting go.
       const over = this.pending.length - MAX_LINES;
@@ -77,7 +96,9 @@ export class LogView {
    */
   note(text) {
     this.flush(true);
-    this.box.append(noteRow(this.box.ownerDocument, text));
+    const doc = this.box.ownerDocument;
+    this.box.append(chunkOf(doc, noteRow(doc, text), 1));
+    this.rows++;
     this.trim();
   }
 
@@ -114,6 +135,7 @@ export class LogView {
     this.overrun = 0;
     this.unseen = 0;
     this.selected = null;
+    this.rows = 0;
     this.box.replaceChildren();
     this.following = true;
     this.report();
@@ -147,42 +169,60 @@ export class LogView {
     if (this.overrun > 0) {
       frag.append(noteRow(doc, `… ${this.overrun.toLocaleString('en-US')} lines skipped here: they arrived faster than this page can draw (the chart above counts them all; pause, or search, to look for one)`));
       this.overrun = 0;
+      this.rows++;
     }
     const opts = { utc: this.utc, needle: this.needle };
     const t0 = performance.now();
     let n = 0;
     while (n < this.pending.length && (all || n % 100 !== 0 || performance.now() - t0 < FRAME_MS)) {
-      const p = this.pending[n++];
+      const p = parseLine(this.pending[n++]);
       const row = renderLine(p, doc, opts);
       this.shown.push({ p, row });
       frag.append(row);
     }
     this.pending = n === this.pending.length ? [] : this.pending.slice(n);
-    this.box.append(frag);
+    this.rows += n;
+    this.box.append(chunkOf(doc, frag, frag.childNodes.length));
     if (!this.following) this.unseen += n;
     this.trim();
     if (this.pending.length > 0) this.schedule();
   }
 
-  /** Keeps at most MAX_LINES rows (notes included), dropping the oldest in one DOM change. */
+  /**
+   * Keeps at most MAX_LINES rows (notes included): the oldest whole chunks go, then the oldest
+   * rows of the next one in one range deletion (at 10,000 lines/s this runs every frame).
+   */
   trim() {
-    const extra = this.box.childElementCount - MAX_LINES;
+    let extra = this.rows - MAX_LINES;
     if (extra > 0) {
-      const first = /** @type {Element} */ (this.box.firstElementChild);
-      let last = first;
+      const removed = extra;
       let notes = 0;
-      for (let i = 0; ; i++) {
-        if (last.classList.contains('note')) notes++;
-        if (last === this.selected) this.selected = null;
-        if (i === extra - 1) break;
-        last = /** @type {Element} */ (last.nextElementSibling);
+      while (extra > 0) {
+        const chunk = /** @type {Element} */ (this.box.firstElementChild);
+        const n = chunk.childElementCount;
+        if (n <= extra) {
+          notes += chunk.getElementsByClassName('note').length;
+          if (this.selected && chunk.contains(this.selected)) this.selected = null;
+          chunk.remove();
+          extra -= n;
+          continue;
+        }
+        const first = /** @type {Element} */ (chunk.firstElementChild);
+        let last = first;
+        for (let i = 0; ; i++) {
+          if (last.classList.contains('note')) notes++;
+          if (last === this.selected) this.selected = null;
+          if (i === extra - 1) break;
+          last = /** @type {Element} */ (last.nextElementSibling);
+        }
+        const range = this.box.ownerDocument.createRange();
+        range.setStartBefore(first);
+        range.setEndAfter(last);
+        range.deleteContents();
+        extra = 0;
       }
-      // One range deletion instead of thousands of removals: at 10,000 lines/s this is per frame.
-      const range = this.box.ownerDocument.createRange();
-      range.setStartBefore(first);
-      range.setEndAfter(last);
-      range.deleteContents();
-      this.shown.splice(0, extra - notes);
+      this.rows = MAX_LINES;
+      this.shown.splice(0, removed - notes);
     }
     if (this.following) this.box.scrollTop = this.box.scrollHeight;
     this.report();

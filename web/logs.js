@@ -4,6 +4,7 @@
 
 import { copyText, h } from './dom.js';
 import { LogStream } from './log-stream.js';
+import { headOf } from './log-line.js';
 import { LogView, MAX_LINES } from './log-view.js';
 
 const STATE_TEXT = { connecting: 'connecting…', live: '● live', reconnecting: 'reconnecting…', ended: 'stream ended', stopped: '' };
@@ -16,8 +17,12 @@ const HISTORY = 200; // lines replayed unsearched; a search looks at all the his
 const $ = (id) => /** @type {T} */ (/** @type {unknown} */ (document.getElementById(id)));
 
 export class LogsPanel {
-  /** @param {{key: () => string | null, onRefused: () => void}} hooks */
-  constructor(hooks) {
+  /**
+   * @param {{key: () => string | null, onRefused: () => void}} hooks
+   * @param {import('./rate-chart.js').RateChart} chart  counts the tail this panel's one stream receives
+   */
+  constructor(hooks, chart) {
+    this.chart = chart;
     this.app = '';
     this.streamState = 'stopped';
     this.streamDetail = '';
@@ -35,11 +40,13 @@ export class LogsPanel {
       {
         key: hooks.key,
         onRefused: hooks.onRefused,
-        onLines: (lines) => {
+        onLines: (lines, tail) => {
+          if (tail) this.chart.count(lines);
           this.discover(lines);
           this.view.add(lines);
           if (this.target) this.seekTarget();
         },
+        onCounts: (bySource) => this.chart.add(bySource),
         onState: (state, detail) => {
           this.streamState = state;
           this.streamDetail = detail;
@@ -146,14 +153,9 @@ export class LogsPanel {
   discover(lines) {
     let grew = false;
     for (const line of lines) {
-      // `<PRI>TIME SOURCE[DYNO]: ` without a full parse: this runs for every line at any rate.
-      const sp = line.indexOf(' ');
-      const colon = line.indexOf(': ', sp);
-      if (sp < 0 || colon < 0 || colon - sp > 200) continue;
-      const head = line.slice(sp + 1, colon);
-      const open = head.indexOf('[');
-      const source = open >= 0 ? head.slice(0, open) : head;
-      const dyno = open >= 0 && head.endsWith(']') ? head.slice(open + 1, -1) : '';
+      const head = headOf(line);
+      if (!head) continue;
+      const { source, dyno } = head;
       if (source && !this.sources.has(source) && this.sources.size < 50) {
         this.sources.add(source);
         grew = true;

@@ -1,57 +1,60 @@
-// The app's lines per second by source, live: its own tail session (no history, no filter: the
-// whole app, whatever the log view is searching), counted per second of arrival in the browser
-// and drawn as an SVG line per source over the last minute, with exact counts in a table.
+// The app's lines per second by source, live: counted per second of arrival in the browser from
+// the Logs view's one stream (its tail only, not the history it replays), plus the tail lines the
+// view's search or filter left out, which the node counts by source (`event: counts`), so the
+// chart shows the whole app whatever the view is searching. Drawn as an SVG line per source over
+// the last minute, with exact counts in a table.
 
 import { h, num } from './dom.js';
-import { LogStream } from './log-stream.js';
-import { parseLine } from './log-line.js';
+import { headOf } from './log-line.js';
 import { drawLines } from './svg-chart.js';
 
 const WINDOW_S = 60;
 
 export class RateChart {
-  /**
-   * @param {HTMLElement} host  where the chart and its table go
-   * @param {{key: () => string | null, onRefused: () => void}} hooks
-   */
-  constructor(host, hooks) {
+  /** @param {HTMLElement} host  where the chart and its table go */
+  constructor(host) {
     this.host = host;
     /** @type {Map<string, {total: number, perSecond: Map<number, number>}>} */
     this.sources = new Map();
-    this.started = 0;
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.timer = undefined;
-    this.stream = new LogStream(
-      { key: hooks.key, onRefused: hooks.onRefused, onLines: (lines) => this.count(lines), onState: () => {} },
-      { lines: 0 },
-    );
   }
 
-  /** @param {string} app */
-  start(app) {
+  /** Starts counting afresh (the Logs view of an app was opened). */
+  start() {
     this.stop();
     this.sources.clear();
-    this.started = Math.floor(Date.now() / 1000);
-    this.stream.start(app, {});
     this.timer = setInterval(() => this.draw(), 1000);
     this.draw();
   }
 
   stop() {
-    this.stream.stop();
     clearInterval(this.timer);
+    this.timer = undefined;
   }
 
-  /** @param {string[]} lines */
+  /** Tail lines the Logs view received. @param {string[]} lines */
   count(lines) {
-    const sec = Math.floor(Date.now() / 1000);
+    if (this.timer === undefined) return;
+    /** @type {Record<string, number>} */
+    const by = {};
     for (const line of lines) {
-      const p = parseLine(line);
-      if (!p.header) continue; // a continuation of a multi-line message: counted once already
-      let s = this.sources.get(p.source);
-      if (!s) this.sources.set(p.source, (s = { total: 0, perSecond: new Map() }));
-      s.total++;
-      s.perSecond.set(sec, (s.perSecond.get(sec) ?? 0) + 1);
+      const head = headOf(line);
+      if (head) by[head.source] = (by[head.source] ?? 0) + 1; // continuations are part of their line
+    }
+    this.add(by);
+  }
+
+  /** Lines by source, arrived now. @param {Record<string, number>} bySource */
+  add(bySource) {
+    if (this.timer === undefined) return;
+    const sec = Math.floor(Date.now() / 1000);
+    for (const [source, n] of Object.entries(bySource)) {
+      if (typeof n !== 'number' || !(n > 0)) continue;
+      let s = this.sources.get(source);
+      if (!s) this.sources.set(source, (s = { total: 0, perSecond: new Map() }));
+      s.total += n;
+      s.perSecond.set(sec, (s.perSecond.get(sec) ?? 0) + n);
     }
   }
 

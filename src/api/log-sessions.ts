@@ -51,6 +51,7 @@ export const logSessionRoutes: RouteModule = (r) => {
     if (!s || !ctx.deps.store.getApp(s.appId)) {
       throw new SluiceError('not_found', 'Log session not found, expired or already read: a session must be opened within 60 seconds, and one without tail serves its history once.');
     }
-    await serveSession(ctx.req, ctx.res, s, { history: ctx.deps.history, hub: ctx.deps.hub });
+    // `batch=1` (SSE only, the web console): many lines per event; see tail/sse-batch.ts.
+    await serveSession(ctx.req, ctx.res, s, { history: ctx.deps.history, hub: ctx.deps.hub }, { batch: ctx.query.get('batch') === '1' });
   });
 };

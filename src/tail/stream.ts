@@ -8,6 +8,7 @@ import { formatSessionLine } from '../wire/session-text.js';
 import { compileFilter } from './filter.js';
 import type { TailClient, TailHub } from './hub.js';
 import type { LogSession } from './sessions.js';
+import { SseBatch } from './sse-batch.js';
 
 export interface StreamDeps {
   history: History;
@@ -15,6 +16,11 @@ export interface StreamDeps {
   /** Lines a slow reader may have queued before the oldest are dropped (L11). */
   tailBuffer?: number;
   heartbeatMs?: number;
+}
+
+export interface StreamOptions {
+  /** SSE only: many lines per event, history's end marked, filtered-out counts (sse-batch.ts). */
+  batch?: boolean;
 }
 
 /**
@@ -30,6 +36,7 @@ class SessionWriter implements TailClient {
   private eventId: number;
   private readonly keep: ((line: LogLine) => boolean) | undefined;
   private readonly priority: boolean;
+  readonly batch: SseBatch | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -37,16 +44,21 @@ class SessionWriter implements TailClient {
     session: LogSession,
     capacity: number,
     lastEventId: number,
+    batch: boolean,
   ) {
     this.queue = new Ring(capacity);
     this.keep = compileFilter(session.filter);
     this.priority = session.priority === true;
     this.eventId = lastEventId;
+    this.batch = sse && batch ? new SseBatch(res, lastEventId, () => (this.blocked = true)) : undefined;
     res.on('drain', () => this.resume());
   }
 
   push(line: LogLine): void {
-    if (this.keep !== undefined && !this.keep(line)) return;
+    if (this.keep !== undefined && !this.keep(line)) {
+      this.batch?.skipped(line.source);
+      return;
+    }
     if (!this.blocked) {
       this.write(line);
       return;
@@ -59,6 +71,10 @@ class SessionWriter implements TailClient {
   /** Writes lines that bypass the filter and the queue (history, heartbeats). */
   write(line: LogLine): void {
     const text = this.priority ? `<${line.pri}>${formatSessionLine(line)}` : formatSessionLine(line);
+    if (this.batch) {
+      this.batch.add(text);
+      return;
+    }
     const ok = this.res.write(this.sse ? sseEvent(++this.eventId, text) : text);
     if (!ok) this.blocked = true;
   }
@@ -87,6 +103,7 @@ export async function serveSession(
   res: ServerResponse,
   session: LogSession,
   deps: StreamDeps,
+  opts: StreamOptions = {},
 ): Promise<void> {
   const sse = (req.headers.accept ?? '').includes('text/event-stream');
   res.writeHead(200, {
@@ -99,7 +116,7 @@ export async function serveSession(
   // An SSE client reconnecting (Last-Event-ID) has seen the history already: only the tail.
   const lastEventId = Number.parseInt(String(req.headers['last-event-id'] ?? ''), 10);
   const resumed = sse && session.tail && Number.isFinite(lastEventId);
-  const writer = new SessionWriter(res, sse, session, deps.tailBuffer ?? 1024, resumed ? lastEventId : 0);
+  const writer = new SessionWriter(res, sse, session, deps.tailBuffer ?? 1024, resumed ? lastEventId : 0, opts.batch === true);
 
   // Subscribe before reading history so no line falls between the two; lines that arrive
   // meanwhile wait in the writer's queue until the history is out.
@@ -108,6 +125,7 @@ export async function serveSession(
   const done = new Promise<void>((resolve) => {
     res.on('close', () => {
       unsubscribe();
+      writer.batch?.close();
       if (heartbeat) clearInterval(heartbeat);
       resolve();
     });
@@ -124,6 +142,7 @@ export async function serveSession(
   if (!session.tail) {
     // The session is spent (sessions.ts): an EventSource that reconnects gets a 404 and stops.
     // No `retry:` hint, which would only make such a client come back sooner.
+    writer.batch?.flush();
     res.end();
     return done;
   }
@@ -131,6 +150,7 @@ export async function serveSession(
     heartbeat = setInterval(() => res.write(': keepalive\n\n'), deps.heartbeatMs ?? 15_000);
     heartbeat.unref();
   }
+  writer.batch?.live();
   writer.resume();
   return done;
 }
