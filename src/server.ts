@@ -30,6 +30,7 @@ import { DrainResolver, useDrainResolver } from './drains/resolver.js';
 import type { SelfListeners } from './drains/url.js';
 import { partnerRoutes } from './api/partner.js';
 import type { ClusterParts } from './cluster/node.js';
+import type { DrainStreamLimits } from './cluster/drain-feed.js';
 import { clusterMetrics, engineHealth } from './cluster/health.js';
 import type { History } from './history/contract.js';
 import { SqliteHistory } from './history/sqlite-history.js';
@@ -67,6 +68,10 @@ export interface ServeOptions {
   /** A NATS credentials file, and a CA file for the servers' TLS certificates. */
   natsCreds?: string;
   natsCa?: string;
+  /** Cluster mode: bytes of input a node keeps on disk while the engine does not take it (`--engine-spool-bytes`). */
+  engineSpoolBytes?: number;
+  /** Cluster mode: the drain stream's limits (`--drain-stream-max-bytes`, `--drain-stream-max-age-ms`). */
+  drainStream?: DrainStreamLimits;
   /**
    * When `POST /logs` answers 204: `receipt` (default) once the lines are routed; `durable`
    * (embedded) once they are in the history's SQLite write-ahead log, which survives kill -9;
@@ -400,6 +405,7 @@ async function clusterNode(url: string, opts: ServeOptions, logger: Logger): Pro
   const cluster = await clusterParts({
     url,
     credsFile: opts.natsCreds, caFile: opts.natsCa, dataDir: opts.dataDir, logger,
+    engineSpoolBytes: opts.engineSpoolBytes, drainStream: opts.drainStream,
     drainQueueBytes: Math.floor((opts.drainQueue?.memoryBytes ?? DEFAULT_QUEUE_SETTINGS.memoryBytes) / 2),
   });
   return { store: cluster.store, history: cluster.history, hub: cluster.hub, sessions: cluster.sessions, cluster };

@@ -3,6 +3,7 @@ import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream'
 import type { LogLine } from '../core/log-line.js';
 import { SubjectBatcher } from '../engine/nats/batcher.js';
 import type { NatsLink } from '../engine/nats/link.js';
+import type { EngineSpool } from '../engine/nats/engine-spool.js';
 import type { Subscriber } from '../router/subscriber.js';
 import type { ConfigStore } from '../store/contract.js';
 
@@ -46,9 +47,9 @@ export class DrainFeed implements Subscriber {
   constructor(
     link: NatsLink,
     private readonly store: ConfigStore,
-    o: { node: string; onError?: (err: unknown) => void },
+    o: { node: string; onError?: (err: unknown) => void; spool?: EngineSpool; onDrop?: (appId: string | undefined, lines: number, why: string) => void },
   ) {
-    this.batcher = new SubjectBatcher(link, { node: o.node, subject: drainSubject, what: 'store drain lines', onError: o.onError });
+    this.batcher = new SubjectBatcher(link, { node: o.node, subject: drainSubject, what: 'store drain lines', onError: o.onError, spool: o.spool, onDrop: o.onDrop });
     this.reindex();
     this.off = store.onChange((kind) => {
       if (kind === 'drain') this.reindex();
@@ -60,6 +61,9 @@ export class DrainFeed implements Subscriber {
   }
   get messages(): number {
     return this.batcher.messages;
+  }
+  get spooled(): { messages: number; lines: number; bytes: number } {
+    return this.batcher.spooled;
   }
 
   deliver(appId: string, line: LogLine): void {
