@@ -49,7 +49,10 @@ export class DrainFeed implements Subscriber {
     private readonly store: ConfigStore,
     o: { node: string; onError?: (err: unknown) => void; spool?: EngineSpool; onDrop?: (appId: string | undefined, lines: number, why: string) => void },
   ) {
-    this.batcher = new SubjectBatcher(link, { node: o.node, subject: drainSubject, what: 'store drain lines', onError: o.onError, spool: o.spool, onDrop: o.onDrop });
+    this.batcher = new SubjectBatcher(link, { node: o.node, subject: drainSubject, what: 'store drain lines', onError: o.onError, spool: o.spool, onDrop: o.onDrop,
+      // Each drain's owner counts lost lines from the gaps in the message ids (drain-owner.ts).
+      tellLoss: false,
+    });
     this.reindex();
     this.off = store.onChange((kind) => {
       if (kind === 'drain') this.reindex();

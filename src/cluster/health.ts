@@ -49,6 +49,7 @@ export function clusterMetrics(m: Metrics, c: ClusterParts): void {
   m.counterFrom('sluice_cluster_history_dropped_total', 'Lines that never reached the history stream (engine spool full while the engine was unavailable).', () => c.history.dropped);
   m.counterFrom('sluice_cluster_history_messages_total', 'Messages published to the history stream (each holds one or more lines).', () => c.history.messages);
   m.counterFrom('sluice_cluster_history_lines_total', 'Lines published to the history stream.', () => c.history.lines);
+  m.counterFrom('sluice_cluster_drain_stream_discarded_total', "Drain lines lost before their drain's owner (this node) read them: discarded by the drain stream's limits, or lost by the node that received them. Counted as the drain's dropped (L10).", () => c.ownership.discardedTotal);
   m.gauge('sluice_cluster_drains_owned', 'Drains this node delivers now (holds the lease of).', () => c.ownership.ownedCount);
   m.counterFrom('sluice_cluster_drain_feed_messages_total', 'Messages published to the drain stream (each holds one or more lines).', () => c.feed.messages);
   m.counterFrom('sluice_cluster_drain_feed_dropped_total', 'Drained lines that never reached the drain stream (engine spool full while the engine was unavailable).', () => c.feed.dropped);

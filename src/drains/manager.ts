@@ -170,6 +170,18 @@ export class DrainManager implements Subscriber {
     return true;
   }
 
+  /**
+   * Lines of the drain lost before they reached it (cluster mode: discarded by the drain stream's
+   * limits): counted as dropped and told to the receiver in the next L10.
+   */
+  lost(drainId: string, lines: number, since: Date): void {
+    const e = this.entries.get(drainId);
+    if (e === undefined || lines <= 0) return;
+    e.queue.counters.dropped += lines;
+    e.queue.loss.add(lines, since);
+    e.drain?.wake();
+  }
+
   /** Ownership of `id` changed (cluster mode): start or stop its worker. */
   resync(id: string): void {
     this.sync(id);

@@ -13,6 +13,8 @@ const REPLAY_WINDOW = 1_024;
 
 /** The header naming the node that published a batch (a node's tails skip their own). */
 export const NODE_HEADER = 'Sluice-Node';
+/** The header carrying the message id as readers see it (`messageId`): its publisher and first line number. */
+export const MESSAGE_HEADER = 'Sluice-Msg';
 
 export interface BatcherOptions {
   node: string;
@@ -32,6 +34,8 @@ export interface BatcherOptions {
    * messages, sent first). Without it they wait in memory, bounded by `maxPending`.
    */
   spool?: EngineSpool;
+  /** Whether lost lines are told to their app by an L10 line in this stream (default); a reader that counts the gaps itself says no. */
+  tellLoss?: boolean;
   /** Lines lost (spool full, unreadable record): the caller logs them (rate-limited). */
   onDrop?: (appId: string | undefined, lines: number, why: string) => void;
 }
@@ -69,6 +73,8 @@ export class SubjectBatcher {
   dropped = 0;
   /** The flush in flight when it publishes from memory (its unsent messages go to the spool if it stalls). */
   private direct: { batch: Map<string, Chunk[]>; since: number } | undefined;
+  /** Lines numbered per app so far (lost ones included): each message's id carries the number of its first line. */
+  private readonly numbered = new Map<string, number>();
   /** Lines lost per app since its last L10. */
   private readonly lost = new Map<string, { n: number; since: Date }>();
   private syncing = false;
@@ -92,6 +98,8 @@ export class SubjectBatcher {
   add(appId: string, line: LogLine): void {
     this.added++;
     if (this.pendingCount >= this.maxPending) {
+      // Numbered all the same: a reader sees the gap its loss leaves.
+      this.numbered.set(appId, (this.numbered.get(appId) ?? 0) + 1);
       this.lose(appId, 1, 'the memory queue is full');
       return;
     }
@@ -127,6 +135,7 @@ export class SubjectBatcher {
     this.pending.delete(appId);
     this.retry.delete(appId);
     this.lost.delete(appId);
+    this.numbered.delete(appId);
     this.o.spool?.forget(appId);
   }
 
@@ -246,7 +255,7 @@ export class SubjectBatcher {
       const l = this.lost.get(appId);
       if (!l) continue;
       this.lost.delete(appId);
-      this.add(appId, l10(l.n, l.since));
+      if (this.o.tellLoss !== false) this.add(appId, l10(l.n, l.since));
     }
   }
 
@@ -268,10 +277,13 @@ export class SubjectBatcher {
       const kept = lines.slice(-this.keep);
       const list = out.get(appId) ?? [];
       let at = 0;
+      let n = (this.numbered.get(appId) ?? 0) + lines.length - kept.length;
       for (const c of encodeLines(kept, this.maxBytes)) {
-        list.push({ id: this.idPrefix + (this.nextId++).toString(36), data: c.data, lines: kept.slice(at, at + c.count), sent: false });
+        list.push({ id: messageId(this.idPrefix, this.nextId++, n), data: c.data, lines: kept.slice(at, at + c.count), sent: false });
         at += c.count;
+        n += c.count;
       }
+      this.numbered.set(appId, n);
       out.set(appId, list);
     }
     this.pending = new Map();
@@ -314,6 +326,7 @@ export class SubjectBatcher {
   private async send(appId: string, data: Uint8Array, id: string, lines: number): Promise<void> {
     const h = natsHeaders();
     h.set(NODE_HEADER, this.o.node);
+    h.set(MESSAGE_HEADER, id);
     // The stream drops a second copy of the same id (its duplicate window is 2 minutes): a
     // publish that timed out but was stored is not stored twice when it is sent again.
     await this.link.call(this.link.parts.js.publish(this.o.subject(appId), data, { headers: h, msgID: id }), this.o.what);
@@ -381,3 +394,22 @@ interface Chunk {
 }
 
 const linesOf = (chunks: Chunk[] | undefined): number => (chunks ?? []).reduce((n, c) => n + c.lines.length, 0);
+
+/**
+ * `<node>.<start>.<message>.<first line>` (base 36): unique per message, and the number of the
+ * message's first line among its app's lines from this publisher, so a reader sees lines that
+ * never reached it (lost here, or discarded by the stream's limits) as a gap.
+ */
+export function messageId(prefix: string, message: number, firstLine: number): string {
+  return `${prefix}${message.toString(36)}.${firstLine.toString(36)}`;
+}
+
+/** The publisher (`<node>.<start>`) and first line number of a message id made by `messageId`. */
+export function parseMessageId(id: string | undefined): { publisher: string; firstLine: number } | undefined {
+  if (!id) return undefined;
+  const parts = id.split('.');
+  if (parts.length < 4) return undefined;
+  const firstLine = Number.parseInt(parts[parts.length - 1], 36);
+  if (!Number.isSafeInteger(firstLine) || firstLine < 0) return undefined;
+  return { publisher: parts.slice(0, -2).join('.'), firstLine };
+}
