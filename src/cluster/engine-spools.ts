@@ -1,7 +1,7 @@
 // A node's two engine spools (history lines, drain lines) under one byte budget, and the log of what they lose.
 import path from 'node:path';
 import { SpoolBudget } from '../drains/queue/budget.js';
-import { EngineSpool } from '../engine/nats/engine-spool.js';
+import { EngineSpool } from './engine-spool.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /** `--engine-spool-bytes` default: about 10 minutes of 10,000 lines/s of 100-byte lines, twice (history and drains). */

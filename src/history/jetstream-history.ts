@@ -5,7 +5,7 @@ import { retrying, type NatsLink } from '../engine/nats/link.js';
 import { HISTORY_LINES, type History } from './contract.js';
 import { SubjectBatcher } from '../engine/nats/batcher.js';
 import { decodeLines } from '../engine/nats/lines.js';
-import type { EngineSpool } from '../engine/nats/engine-spool.js';
+import type { MessageSpool } from '../engine/nats/message-spool.js';
 
 export const HISTORY_STREAM = 'SLUICE_HISTORY';
 export const historySubject = (appId: string): string => `sluice.history.${appId}`;
@@ -19,7 +19,7 @@ export interface JetStreamHistoryOptions {
   maxMessageBytes?: number;
   onError?: (err: unknown) => void;
   /** Where lines wait on disk while the engine does not take them. */
-  spool?: EngineSpool;
+  spool?: MessageSpool;
   onDrop?: (appId: string | undefined, lines: number, why: string) => void;
 }
 

@@ -2,7 +2,7 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { LogLine } from '../../core/log-line.js';
 import { l10 } from '../../core/stream-errors.js';
-import type { EngineSpool, SpooledMessage } from './engine-spool.js';
+import type { MessageSpool as EngineSpool, SpooledMessage } from './message-spool.js';
 import { decodeLines, encodeLines } from './lines.js';
 import type { NatsLink } from './link.js';
 

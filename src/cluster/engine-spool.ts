@@ -1,21 +1,14 @@
 // A node's engine input on local disk while the engine is away: each message (app, message id,
 // encoded lines) is one checksummed record of the drain queue's spool format, replayed oldest first.
-import type { SpoolBudget } from '../../drains/queue/budget.js';
-import { Spool, type DiskLoc } from '../../drains/queue/spool.js';
+import type { SpoolBudget } from '../drains/queue/budget.js';
+import { Spool, type DiskLoc } from '../drains/queue/spool.js';
+import type { MessageSpool, SpooledMessage as Message } from '../engine/nats/message-spool.js';
 
-/** One spooled message, in write order. */
-export interface SpooledMessage {
-  appId: string;
-  /** The `Nats-Msg-Id` it is published under, the first time and every time after. */
-  id: string;
-  lines: number;
+/** A message with where it lives on disk. */
+interface SpooledMessage extends Message {
   /** Number of its first line in this spool (lines are numbered in write order, from 0). */
   first: number;
   loc: DiskLoc;
-  /** The batcher's input count when it was written: every line added before is in it or earlier. */
-  mark: number;
-  done: boolean;
-  sending: boolean;
 }
 
 export interface SpoolOpenReport {
@@ -33,7 +26,7 @@ const SEGMENT_BYTES = 8 << 20;
  * write; messages published after that are sent again under their id and the stream's duplicate
  * window (2 minutes) keeps one copy.
  */
-export class EngineSpool {
+export class EngineSpool implements MessageSpool {
   private readonly spool: Spool;
   private queue: SpooledMessage[] = [];
   private nextLine = 0;
