@@ -168,6 +168,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }).start();
   // Cluster mode: drained lines go to the replicated drain stream, and each drain's owner node
   // delivers them from there (once, whichever node received them).
+  const relay = cluster?.signals(drains);
   if (cluster) {
     router.subscribe(cluster.feed);
     await cluster.ownership.start(drains);
@@ -256,7 +257,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     maxBodyBytes: opts.maxBodyBytes,
     maxMessageBytes: opts.maxMessageBytes,
     acknowledged,
-    forward: (appId, payload) => drains.forward(appId, payload),
+    // Cluster mode: to each telemetry drain's owner, wherever it runs.
+    forward: (appId, payload) => (relay ? relay.forward(appId, payload) : drains.forward(appId, payload)),
   });
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';
@@ -365,6 +367,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ev.shutdown('delivering what drains hold', { graceMs: 10_000 });
       await drains.stop(10_000);
       await cluster?.ownership.close();
+      relay?.close();
       await cluster?.feed.close();
       cluster?.hub.close();
       sessions.close();

@@ -50,6 +50,10 @@ export function clusterMetrics(m: Metrics, c: ClusterParts): void {
   m.counterFrom('sluice_cluster_history_messages_total', 'Messages published to the history stream (each holds one or more lines).', () => c.history.messages);
   m.counterFrom('sluice_cluster_history_lines_total', 'Lines published to the history stream.', () => c.history.lines);
   m.counterFrom('sluice_cluster_drain_stream_discarded_total', "Drain lines lost before their drain's owner (this node) read them: discarded by the drain stream's limits, or lost by the node that received them. Counted as the drain's dropped (L10).", () => c.ownership.discardedTotal);
+  m.counterFrom('sluice_cluster_signals_relayed_total', 'Traces and metrics requests this node handed to the owner of a telemetry drain on another node (core NATS, at most once).', () => c.relay?.relayed ?? 0);
+  m.counterFrom('sluice_cluster_signals_relay_dropped_total', 'Traces and metrics requests for a telemetry drain on another node that could not be handed on (engine unreachable, over its max_payload).', () => c.relay?.dropped ?? 0);
+  m.counterFrom('sluice_cluster_signals_received_total', 'Traces and metrics requests received from other nodes for telemetry drains this node owns.', () => c.relay?.received ?? 0);
+  m.gauge('sluice_cluster_signal_subscriptions', 'Telemetry drains owned here whose relayed traces and metrics this node listens for.', () => c.relay?.listening ?? 0);
   m.gauge('sluice_cluster_drains_owned', 'Drains this node delivers now (holds the lease of).', () => c.ownership.ownedCount);
   m.counterFrom('sluice_cluster_drain_feed_messages_total', 'Messages published to the drain stream (each holds one or more lines).', () => c.feed.messages);
   m.counterFrom('sluice_cluster_drain_feed_dropped_total', 'Drained lines that never reached the drain stream (engine spool full while the engine was unavailable).', () => c.feed.dropped);

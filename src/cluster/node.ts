@@ -12,6 +12,8 @@ import { DrainFeed, ensureDrainStream, type DrainStreamLimits } from './drain-fe
 import { openEngineSpools, type EngineSpools } from './engine-spools.js';
 import { DrainHealthBoard } from './drain-health.js';
 import { DrainOwnership } from './drain-owner.js';
+import { SignalRelay } from './signal-relay.js';
+import type { DrainManager } from '../drains/manager.js';
 
 export interface ClusterParts {
   store: JetStreamStore;
@@ -25,6 +27,10 @@ export interface ClusterParts {
   feed: DrainFeed;
   /** Which drains this node delivers; started by server.ts once the drain manager exists. */
   ownership: DrainOwnership;
+  /** Traces and metrics to telemetry drains owned by other nodes (made once the drain manager exists). */
+  signals(drains: DrainManager): SignalRelay;
+  /** The relay once made (for /metrics). */
+  relay?: SignalRelay;
 }
 
 export interface ClusterOptions extends LinkOptions {
@@ -77,7 +83,12 @@ export async function clusterParts(o: ClusterOptions): Promise<ClusterParts> {
         onError: (err) => o.logger.warn({ err: String(err) }, 'drain lines could not be stored in the cluster engine: they wait (bounded) and are retried'),
       });
       const ownership = new DrainOwnership(link, store, await DrainHealthBoard.open(link), { node, logger: o.logger, maxQueuedBytes: o.drainQueueBytes });
-      return { store, history, hub, sessions, link, node, feed, ownership };
+      const opened = store;
+      const parts: ClusterParts = {
+        store, history, hub, sessions, link, node, feed, ownership,
+        signals: (drains) => (parts.relay = new SignalRelay(link, opened, drains, ownership.owns)),
+      };
+      return parts;
     } catch (err) {
       await store?.close();
       if (link.state === 'empty' || link.state === 'foreign' || Date.now() > deadline) {

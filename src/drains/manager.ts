@@ -151,6 +151,14 @@ export class DrainManager implements Subscriber {
     return n;
   }
 
+  /** A traces or metrics request to one telemetry drain running here (cluster mode: relayed by another node). */
+  forwardTo(drainId: string, payload: SignalPayload): boolean {
+    const e = this.entries.get(drainId);
+    if (!e?.record.telemetry?.signals.includes(payload.signal) || !e.drain?.pushSignal) return false;
+    e.drain.pushSignal(payload);
+    return true;
+  }
+
   /**
    * One drain's lines, fed by its owner (cluster mode), numbered by the feed so that a batch keeps
    * its Frame-Id when another owner sends it again; false when the drain runs no worker here.
