@@ -30,6 +30,7 @@ import { DrainResolver, useDrainResolver } from './drains/resolver.js';
 import type { SelfListeners } from './drains/url.js';
 import { partnerRoutes } from './api/partner.js';
 import type { ClusterParts } from './cluster/node.js';
+import type { DrainStreamLimits } from './cluster/drain-feed.js';
 import { clusterMetrics, engineHealth } from './cluster/health.js';
 import type { History } from './history/contract.js';
 import { SqliteHistory } from './history/sqlite-history.js';
@@ -67,6 +68,10 @@ export interface ServeOptions {
   /** A NATS credentials file, and a CA file for the servers' TLS certificates. */
   natsCreds?: string;
   natsCa?: string;
+  /** Cluster mode: bytes of input a node keeps on disk while the engine does not take it (`--engine-spool-bytes`). */
+  engineSpoolBytes?: number;
+  /** Cluster mode: the drain stream's limits (`--drain-stream-max-bytes`, `--drain-stream-max-age-ms`). */
+  drainStream?: DrainStreamLimits;
   /**
    * When `POST /logs` answers 204: `receipt` (default) once the lines are routed; `durable`
    * (embedded) once they are in the history's SQLite write-ahead log, which survives kill -9;
@@ -163,6 +168,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }).start();
   // Cluster mode: drained lines go to the replicated drain stream, and each drain's owner node
   // delivers them from there (once, whichever node received them).
+  const relay = cluster?.signals(drains);
   if (cluster) {
     router.subscribe(cluster.feed);
     await cluster.ownership.start(drains);
@@ -251,7 +257,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     maxBodyBytes: opts.maxBodyBytes,
     maxMessageBytes: opts.maxMessageBytes,
     acknowledged,
-    forward: (appId, payload) => drains.forward(appId, payload),
+    // Cluster mode: to each telemetry drain's owner, wherever it runs.
+    forward: (appId, payload) => (relay ? relay.forward(appId, payload) : drains.forward(appId, payload)),
   });
   httpServer.on('request', (req, res) => {
     const url = req.url ?? '/';
@@ -360,6 +367,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ev.shutdown('delivering what drains hold', { graceMs: 10_000 });
       await drains.stop(10_000);
       await cluster?.ownership.close();
+      relay?.close();
       await cluster?.feed.close();
       cluster?.hub.close();
       sessions.close();
@@ -400,6 +408,7 @@ async function clusterNode(url: string, opts: ServeOptions, logger: Logger): Pro
   const cluster = await clusterParts({
     url,
     credsFile: opts.natsCreds, caFile: opts.natsCa, dataDir: opts.dataDir, logger,
+    engineSpoolBytes: opts.engineSpoolBytes, drainStream: opts.drainStream,
     drainQueueBytes: Math.floor((opts.drainQueue?.memoryBytes ?? DEFAULT_QUEUE_SETTINGS.memoryBytes) / 2),
   });
   return { store: cluster.store, history: cluster.history, hub: cluster.hub, sessions: cluster.sessions, cluster };

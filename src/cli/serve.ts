@@ -37,6 +37,9 @@ export function serveCommand(): Command {
     .addOption(new Option('--nats-url <urls>', 'run as one node of a cluster on these NATS JetStream servers (nats://[user:pass@]host:port, comma-separated; tls:// for TLS)').env('SLUICE_NATS_URL'))
     .addOption(new Option('--nats-creds <file>', 'NATS credentials file (JWT and nkey seed) for --nats-url').env('SLUICE_NATS_CREDS'))
     .addOption(new Option('--nats-ca <file>', 'PEM CA file for the NATS servers\' TLS certificates').env('SLUICE_NATS_CA'))
+    .addOption(new Option('--engine-spool-bytes <n>', 'cluster mode: bytes of input a node keeps on its disk while the engine does not take it (history and drain lines together); past it lines are dropped and counted (L10)').env('SLUICE_ENGINE_SPOOL_BYTES').default(1024 ** 3).argParser(int('--engine-spool-bytes')))
+    .addOption(new Option('--drain-stream-max-bytes <n>', 'cluster mode: bytes the replicated drain stream keeps for drains that do not take their lines (all drains together); past it the oldest are discarded and counted as the drains\' dropped lines (L10)').env('SLUICE_DRAIN_STREAM_MAX_BYTES').default(4 * 1024 ** 3).argParser(int('--drain-stream-max-bytes')))
+    .addOption(new Option('--drain-stream-max-age-ms <ms>', 'cluster mode: how long the drain stream keeps lines a drain has not taken').env('SLUICE_DRAIN_STREAM_MAX_AGE_MS').default(24 * 3_600_000).argParser(int('--drain-stream-max-age-ms')))
     .addOption(new Option('--ack <when>', 'when POST /logs answers 204: receipt (routed; history reaches the disk within ~50 ms), durable (embedded: in the SQLite write-ahead log), replicated (cluster: in the replicated stream)').env('SLUICE_ACK').choices(['receipt', 'durable', 'replicated']).default('receipt'))
     .addOption(new Option('--public-url <url>', 'base of URLs handed out (default http://127.0.0.1:<http-port>)').env('SLUICE_PUBLIC_URL'))
     .addOption(new Option('--max-body-bytes <n>', 'largest POST /logs body').env('SLUICE_MAX_BODY_BYTES').default(5 * 1024 * 1024).argParser(int('--max-body-bytes')))
@@ -137,6 +140,8 @@ When ready it prints one machine-readable line:
         natsUrl: (o.natsUrl as string | undefined) || undefined,
         natsCreds: o.natsCreds as string | undefined,
         natsCa: o.natsCa as string | undefined,
+        engineSpoolBytes: Number(o.engineSpoolBytes),
+        drainStream: { maxBytes: Number(o.drainStreamMaxBytes), maxAgeMs: Number(o.drainStreamMaxAgeMs) },
         ack: o.ack as 'receipt' | 'durable' | 'replicated',
         publicUrl: o.publicUrl as string | undefined,
         apiKey: process.env.SLUICE_API_KEY || undefined,

@@ -3,6 +3,7 @@ import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream'
 import type { LogLine } from '../core/log-line.js';
 import { SubjectBatcher } from '../engine/nats/batcher.js';
 import type { NatsLink } from '../engine/nats/link.js';
+import type { MessageSpool } from '../engine/nats/message-spool.js';
 import type { Subscriber } from '../router/subscriber.js';
 import type { ConfigStore } from '../store/contract.js';
 
@@ -18,19 +19,28 @@ export interface DrainStreamLimits {
 
 /** Creates the drain stream if it is missing (idempotent). */
 export async function ensureDrainStream(link: NatsLink, limits: DrainStreamLimits = {}): Promise<void> {
-  await link.call(
-    link.parts.jsm.streams.add({
-      name: DRAIN_STREAM,
-      subjects: ['sluice.drain.*'],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      discard: DiscardPolicy.Old,
-      max_age: (limits.maxAgeMs ?? 24 * 3_600_000) * 1_000_000,
-      max_bytes: limits.maxBytes ?? 4 * 1024 ** 3,
-      num_replicas: link.replicas,
-    }),
-    'create the drain stream',
-  );
+  const max_age = (limits.maxAgeMs ?? 24 * 3_600_000) * 1_000_000;
+  const max_bytes = limits.maxBytes ?? 4 * 1024 ** 3;
+  const { jsm } = link.parts;
+  try {
+    await link.call(
+      jsm.streams.add({
+        name: DRAIN_STREAM,
+        subjects: ['sluice.drain.*'],
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        discard: DiscardPolicy.Old,
+        max_age,
+        max_bytes,
+        num_replicas: link.replicas,
+      }),
+      'create the drain stream',
+    );
+  } catch (err) {
+    // Made before with other limits (the operator changed them): the stream takes the new ones.
+    if (!/already in use/i.test(String((err as Error)?.message))) throw err;
+    await link.call(jsm.streams.update(DRAIN_STREAM, { max_age, max_bytes }), 'update the drain stream limits');
+  }
 }
 
 /**
@@ -46,9 +56,12 @@ export class DrainFeed implements Subscriber {
   constructor(
     link: NatsLink,
     private readonly store: ConfigStore,
-    o: { node: string; onError?: (err: unknown) => void },
+    o: { node: string; onError?: (err: unknown) => void; spool?: MessageSpool; onDrop?: (appId: string | undefined, lines: number, why: string) => void },
   ) {
-    this.batcher = new SubjectBatcher(link, { node: o.node, subject: drainSubject, what: 'store drain lines', onError: o.onError });
+    this.batcher = new SubjectBatcher(link, { node: o.node, subject: drainSubject, what: 'store drain lines', onError: o.onError, spool: o.spool, onDrop: o.onDrop,
+      // Each drain's owner counts lost lines from the gaps in the message ids (drain-owner.ts).
+      tellLoss: false,
+    });
     this.reindex();
     this.off = store.onChange((kind) => {
       if (kind === 'drain') this.reindex();
@@ -60,6 +73,9 @@ export class DrainFeed implements Subscriber {
   }
   get messages(): number {
     return this.batcher.messages;
+  }
+  get spooled(): { messages: number; lines: number; bytes: number } {
+    return this.batcher.spooled;
   }
 
   deliver(appId: string, line: LogLine): void {

@@ -2,6 +2,7 @@
 import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { decodeLines } from '../engine/nats/lines.js';
+import { MESSAGE_HEADER, parseMessageId } from '../engine/nats/batcher.js';
 import { isWrongLastSequence, type NatsLink } from '../engine/nats/link.js';
 import { HealthTracker, type DrainHealth } from '../drains/health.js';
 import type { DrainManager } from '../drains/manager.js';
@@ -37,6 +38,10 @@ interface Owned {
   base: { delivered: number; dropped: number; redelivered: number };
   redelivered: number;
   stopped: boolean;
+  /** Per publisher, the number its next line should have: a higher one means lines were lost in between. */
+  next: Map<string, number>;
+  /** Lines this owner counted as lost that way (in the queue's dropped, never pushed). */
+  discarded: number;
 }
 
 /**
@@ -112,6 +117,9 @@ export class DrainOwnership {
     const mine = this.owned.get(id);
     return mine ? this.snapshot(mine) : this.board.get(id);
   }
+
+  /** Lines the drain stream discarded before their drain's owner (this node) took them. */
+  discardedTotal = 0;
 
   get ownedCount(): number {
     return this.owned.size;
@@ -196,6 +204,8 @@ export class DrainOwnership {
       base: { delivered: prev?.delivered ?? 0, dropped: prev?.dropped ?? 0, redelivered: prev?.redelivered ?? 0 },
       redelivered: 0,
       stopped: false,
+      next: new Map(),
+      discarded: 0,
     };
     try {
       const { jsm, js } = this.link.parts;
@@ -251,6 +261,7 @@ export class DrainOwnership {
           }
           if (o.stopped) break;
           if (m.info.redelivered) o.redelivered += lines.length;
+          this.countGap(o, m, lines.length);
           // Line numbers from the stream position, blocks cut at message boundaries: a message another
           // owner sends again makes the same batches under the same Frame-Ids, and two owners never
           // give one Frame-Id to different lines (a receiver that de-duplicates would drop them).
@@ -268,9 +279,30 @@ export class DrainOwnership {
   private progress(o: Owned): void {
     const h = this.manager?.health(o.id);
     if (!h) return;
-    const done = h.delivered + h.dropped;
+    const done = h.delivered + h.dropped - o.discarded;
     while (o.unacked.length > 0 && o.unacked[0].upTo <= done) o.unacked.shift()!.msg.ack();
     for (const u of o.unacked) u.msg.working();
+  }
+
+  /**
+   * Lines the stream discarded before this drain read them (its age and byte limits drop the
+   * oldest), or that the publishing node lost: the message's first line number is past the one
+   * this publisher's previous message ended at. Counted as the drain's dropped, told in an L10.
+   */
+  private countGap(o: Owned, m: JsMsg, lines: number): void {
+    const id = parseMessageId(m.headers?.get(MESSAGE_HEADER));
+    if (!id) return;
+    const want = o.next.get(id.publisher);
+    if (want !== undefined && id.firstLine > want) {
+      const gap = id.firstLine - want;
+      o.discarded += gap;
+      this.discardedTotal += gap;
+      this.manager?.lost(o.id, gap, new Date());
+      this.o.logger.warn({ drain: o.id, lines: gap }, 'drain lines were discarded by the drain stream (its age or size limit) before this drain took them: counted as dropped (L10)');
+    }
+    o.next.set(id.publisher, Math.max(want ?? 0, id.firstLine + lines));
+    // Publishers are nodes (one per start): a bounded map, the oldest forgotten first.
+    if (o.next.size > 256) o.next.delete(o.next.keys().next().value as string);
   }
 
   private snapshot(o: Owned): SharedDrainHealth {

@@ -8,9 +8,12 @@ import { NatsTailHub } from '../tail/nats-tails.js';
 import { SESSION_OPEN_WINDOW_MS, SessionRegistry } from '../tail/sessions.js';
 import type { Logger } from '../telemetry/logger.js';
 import { redactUrl } from '../core/redact.js';
-import { DrainFeed, ensureDrainStream } from './drain-feed.js';
+import { DrainFeed, ensureDrainStream, type DrainStreamLimits } from './drain-feed.js';
+import { openEngineSpools, type EngineSpools } from './engine-spools.js';
 import { DrainHealthBoard } from './drain-health.js';
 import { DrainOwnership } from './drain-owner.js';
+import { SignalRelay } from './signal-relay.js';
+import type { DrainManager } from '../drains/manager.js';
 
 export interface ClusterParts {
   store: JetStreamStore;
@@ -24,6 +27,10 @@ export interface ClusterParts {
   feed: DrainFeed;
   /** Which drains this node delivers; started by server.ts once the drain manager exists. */
   ownership: DrainOwnership;
+  /** Traces and metrics to telemetry drains owned by other nodes (made once the drain manager exists). */
+  signals(drains: DrainManager): SignalRelay;
+  /** The relay once made (for /metrics). */
+  relay?: SignalRelay;
 }
 
 export interface ClusterOptions extends LinkOptions {
@@ -33,6 +40,9 @@ export interface ClusterOptions extends LinkOptions {
   startTimeoutMs?: number;
   /** Bytes a drain may queue locally (half its memory budget): the rest waits, replicated, in the stream. */
   drainQueueBytes?: number;
+  /** Bytes of input kept on this node's disk while the engine does not take it (default 1 GiB). */
+  engineSpoolBytes?: number;
+  drainStream?: DrainStreamLimits;
 }
 
 /** Connects, finds or forms the cluster, and builds the node's shared parts; rejects with a reason (no secrets). */
@@ -45,6 +55,7 @@ export async function clusterParts(o: ClusterOptions): Promise<ClusterParts> {
     throw new Error(`cannot reach NATS at ${where}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
+  let spools: EngineSpools | undefined;
   for (;;) {
     let store: JetStreamStore | undefined;
     try {
@@ -52,8 +63,11 @@ export async function clusterParts(o: ClusterOptions): Promise<ClusterParts> {
       store = await JetStreamStore.open({ link, dataDir: o.dataDir, logger: o.logger });
       link.guard(); // an empty or foreign engine: no streams are made on it
       await ensureHistoryStream(link);
+      spools ??= await openEngineSpools(o.dataDir, o.engineSpoolBytes, o.logger);
       const history = new JetStreamHistory(link, {
         node,
+        spool: spools.history,
+        onDrop: spools.onDrop,
         onError: (err) => o.logger.warn({ err: String(err) }, 'history write to the cluster engine failed: lines wait (bounded) and are retried'),
       });
       const hub = new NatsTailHub(link, node);
@@ -61,13 +75,20 @@ export async function clusterParts(o: ClusterOptions): Promise<ClusterParts> {
         SESSION_OPEN_WINDOW_MS,
         await NatsSessions.open(link, SESSION_OPEN_WINDOW_MS, (appId) => hub.prepare(appId)),
       );
-      await ensureDrainStream(link);
+      await ensureDrainStream(link, o.drainStream);
       const feed = new DrainFeed(link, store, {
         node,
+        spool: spools.drains,
+        onDrop: spools.onDrop,
         onError: (err) => o.logger.warn({ err: String(err) }, 'drain lines could not be stored in the cluster engine: they wait (bounded) and are retried'),
       });
       const ownership = new DrainOwnership(link, store, await DrainHealthBoard.open(link), { node, logger: o.logger, maxQueuedBytes: o.drainQueueBytes });
-      return { store, history, hub, sessions, link, node, feed, ownership };
+      const opened = store;
+      const parts: ClusterParts = {
+        store, history, hub, sessions, link, node, feed, ownership,
+        signals: (drains) => (parts.relay = new SignalRelay(link, opened, drains, ownership.owns)),
+      };
+      return parts;
     } catch (err) {
       await store?.close();
       if (link.state === 'empty' || link.state === 'foreign' || Date.now() > deadline) {

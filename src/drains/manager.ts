@@ -158,6 +158,15 @@ export class DrainManager implements Subscriber {
     return n;
   }
 
+  /** A traces or metrics request to one telemetry drain running here (cluster mode: relayed by another node). */
+  forwardTo(drainId: string, payload: SignalPayload): boolean {
+    const e = this.entries.get(drainId);
+    if (!e?.signals || !e.record.telemetry?.signals.includes(payload.signal)) return false;
+    e.signals.push(encodeSignal(payload));
+    e.drain?.wake();
+    return true;
+  }
+
   /**
    * One drain's lines, fed by its owner (cluster mode), numbered by the feed so that a batch keeps
    * its Frame-Id when another owner sends it again; false when the drain runs no worker here.
@@ -175,6 +184,18 @@ export class DrainManager implements Subscriber {
     enc.put(enc.prepare(line), e.queue);
     e.drain?.wake();
     return true;
+  }
+
+  /**
+   * Lines of the drain lost before they reached it (cluster mode: discarded by the drain stream's
+   * limits): counted as dropped and told to the receiver in the next L10.
+   */
+  lost(drainId: string, lines: number, since: Date): void {
+    const e = this.entries.get(drainId);
+    if (e === undefined || lines <= 0) return;
+    e.queue.counters.dropped += lines;
+    e.queue.loss.add(lines, since);
+    e.drain?.wake();
   }
 
   /** Ownership of `id` changed (cluster mode): start or stop its worker. */

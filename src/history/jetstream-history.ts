@@ -5,6 +5,7 @@ import { retrying, type NatsLink } from '../engine/nats/link.js';
 import { HISTORY_LINES, type History } from './contract.js';
 import { SubjectBatcher } from '../engine/nats/batcher.js';
 import { decodeLines } from '../engine/nats/lines.js';
+import type { MessageSpool } from '../engine/nats/message-spool.js';
 
 export const HISTORY_STREAM = 'SLUICE_HISTORY';
 export const historySubject = (appId: string): string => `sluice.history.${appId}`;
@@ -17,6 +18,9 @@ export interface JetStreamHistoryOptions {
   /** At most this many bytes of lines per message (the server's max_payload is 1 MiB). */
   maxMessageBytes?: number;
   onError?: (err: unknown) => void;
+  /** Where lines wait on disk while the engine does not take them. */
+  spool?: MessageSpool;
+  onDrop?: (appId: string | undefined, lines: number, why: string) => void;
 }
 
 /** Creates the history stream if it is missing (idempotent; same config on every node). */
@@ -61,6 +65,8 @@ export class JetStreamHistory implements History {
       maxMessageBytes: o.maxMessageBytes,
       what: 'store history',
       onError: o.onError,
+      spool: o.spool,
+      onDrop: o.onDrop,
     });
   }
 
@@ -72,6 +78,9 @@ export class JetStreamHistory implements History {
   }
   get lines(): number {
     return this.batcher.lines;
+  }
+  get spooled(): { messages: number; lines: number; bytes: number } {
+    return this.batcher.spooled;
   }
 
   deliver(appId: string, line: LogLine): void {

@@ -25,12 +25,16 @@ export class NatsSessions implements SessionBackend {
   private constructor(
     private readonly link: NatsLink,
     private readonly kv: KV,
+    /** The same bucket read through its stream leader: what any node wrote and was acknowledged. */
+    private readonly leader: KV,
     private readonly beforeTail: (appId: string) => Promise<void>,
   ) {}
 
   static async open(link: NatsLink, windowMs: number, beforeTail: (appId: string) => Promise<void>): Promise<NatsSessions> {
-    const kv = await link.call(new Kvm(link.parts.js).create(SESSIONS_BUCKET, { replicas: link.replicas, history: 1, ttl: windowMs }), 'open the sessions bucket');
-    return new NatsSessions(link, kv, beforeTail);
+    const kvm = new Kvm(link.parts.js);
+    const kv = await link.call(kvm.create(SESSIONS_BUCKET, { replicas: link.replicas, history: 1, ttl: windowMs }), 'open the sessions bucket');
+    const leader = await link.call(kvm.create(SESSIONS_BUCKET, { replicas: link.replicas, history: 1, ttl: windowMs, allow_direct: false }), 'open the sessions bucket');
+    return new NatsSessions(link, kv, leader, beforeTail);
   }
 
   async save(s: LogSession): Promise<void> {
@@ -41,7 +45,10 @@ export class NatsSessions implements SessionBackend {
 
   async load(id: string, windowMs: number): Promise<LogSession | undefined> {
     if (!/^[A-Za-z0-9-]+$/.test(id)) return undefined;
-    const e = await this.link.call(this.kv.get(id), 'read a log session');
+    // A direct get may be answered by any replica, one that has not yet stored a session just
+    // made through another node among them: a miss asks the stream leader, which has it.
+    let e = await this.link.call(this.kv.get(id), 'read a log session');
+    if (!e || e.operation !== 'PUT') e = await this.link.call(this.leader.get(id), 'read a log session');
     if (!e || e.operation !== 'PUT') return undefined;
     const v = JSON.parse(e.string()) as StoredSession;
     const createdAt = new Date(v.createdAt);
@@ -55,7 +62,7 @@ export class NatsSessions implements SessionBackend {
    * racing to open the same non-tail URL, one deletes it and serves the history, the other 404s.
    */
   async spend(id: string): Promise<boolean> {
-    const e = await this.link.call(this.kv.get(id), 'read a log session');
+    const e = await this.link.call(this.leader.get(id), 'read a log session');
     if (!e || e.operation !== 'PUT') return false;
     try {
       await this.link.call(this.kv.delete(id, { previousSeq: e.revision }), 'spend a log session');
