@@ -2,7 +2,7 @@
 import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { decodeLines } from '../engine/nats/lines.js';
-import { MESSAGE_HEADER, parseMessageId } from '../engine/nats/batcher.js';
+import { MESSAGE_HEADER, parseMessageId } from '../engine/nats/message-id.js';
 import { isWrongLastSequence, type NatsLink } from '../engine/nats/link.js';
 import { HealthTracker, type DrainHealth } from '../drains/health.js';
 import type { DrainManager } from '../drains/manager.js';

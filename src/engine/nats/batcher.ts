@@ -4,6 +4,7 @@ import type { LogLine } from '../../core/log-line.js';
 import { l10 } from '../../core/stream-errors.js';
 import type { MessageSpool as EngineSpool, SpooledMessage } from './message-spool.js';
 import { decodeLines, encodeLines } from './lines.js';
+import { MESSAGE_HEADER, messageId } from './message-id.js';
 import type { NatsLink } from './link.js';
 
 /** A flush without an answer for this long sends what waits to the disk spool instead of memory. */
@@ -13,8 +14,6 @@ const REPLAY_WINDOW = 1_024;
 
 /** The header naming the node that published a batch (a node's tails skip their own). */
 export const NODE_HEADER = 'Sluice-Node';
-/** The header carrying the message id as readers see it (`messageId`): its publisher and first line number. */
-export const MESSAGE_HEADER = 'Sluice-Msg';
 
 export interface BatcherOptions {
   node: string;
@@ -78,6 +77,7 @@ export class SubjectBatcher {
   /** Lines lost per app since its last L10. */
   private readonly lost = new Map<string, { n: number; since: Date }>();
   private syncing = false;
+  private closed = false;
   /** Messages and lines published (engine messages per line, for /metrics). */
   messages = 0;
   lines = 0;
@@ -140,6 +140,7 @@ export class SubjectBatcher {
   }
 
   flush(): void {
+    if (this.closed) return;
     const spool = this.o.spool;
     if (spool && this.held === 0 && this.spooling()) this.toSpool(spool, false);
     if (this.inflight || this.held > 0) return;
@@ -315,6 +316,7 @@ export class SubjectBatcher {
     await this.inflight;
     this.flush();
     await this.inflight;
+    this.closed = true;
     if (this.o.spool) {
       // What the engine did not take waits on disk for the next start.
       this.toSpool(this.o.spool, true);
@@ -394,22 +396,3 @@ interface Chunk {
 }
 
 const linesOf = (chunks: Chunk[] | undefined): number => (chunks ?? []).reduce((n, c) => n + c.lines.length, 0);
-
-/**
- * `<node>.<start>.<message>.<first line>` (base 36): unique per message, and the number of the
- * message's first line among its app's lines from this publisher, so a reader sees lines that
- * never reached it (lost here, or discarded by the stream's limits) as a gap.
- */
-export function messageId(prefix: string, message: number, firstLine: number): string {
-  return `${prefix}${message.toString(36)}.${firstLine.toString(36)}`;
-}
-
-/** The publisher (`<node>.<start>`) and first line number of a message id made by `messageId`. */
-export function parseMessageId(id: string | undefined): { publisher: string; firstLine: number } | undefined {
-  if (!id) return undefined;
-  const parts = id.split('.');
-  if (parts.length < 4) return undefined;
-  const firstLine = Number.parseInt(parts[parts.length - 1], 36);
-  if (!Number.isSafeInteger(firstLine) || firstLine < 0) return undefined;
-  return { publisher: parts.slice(0, -2).join('.'), firstLine };
-}
