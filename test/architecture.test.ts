@@ -23,7 +23,7 @@ export const ALLOWED: Record<string, readonly string[]> = {
   drains: ['core', 'wire', 'router', 'store', 'telemetry'],
   ingest: ['core', 'wire', 'http', 'router', 'store', 'telemetry'],
   addons: ['core', 'store', 'drains'],
-  cluster: ['core', 'engine', 'store', 'history', 'router', 'tail', 'drains', 'telemetry'],
+  cluster: ['core', 'wire', 'engine', 'store', 'history', 'router', 'tail', 'drains', 'telemetry'],
   shipper: ['core', 'wire'],
   pino: ['core', 'shipper'],
 };

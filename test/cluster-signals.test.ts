@@ -46,4 +46,13 @@ test('three nodes: traces and metrics posted to both nodes that do not own the t
   assert.deepEqual(m.raw, metrics);
   assert.equal(m.contentEncoding, 'gzip');
   assert.match(String((await others[0].api('GET', '/metrics')).body), /sluice_cluster_signals_relayed_total 1\b/);
+  // The telemetry drain's health is the drain's: every node shows the owner's, not "none here".
+  let healths: Array<{ state?: string; owner?: string } | null> = [];
+  assert.ok(
+    await within(15_000, async () => {
+      healths = await Promise.all(c.nodes.map(async (n) => (await n.api('GET', `/telemetry-drains/${made.body.id}`)).body.health));
+      return healths.every((h) => h?.state === 'delivering' && h.owner === healths[0]?.owner && typeof h.owner === 'string');
+    }),
+    `every node shows the same health: ${JSON.stringify(healths)}`,
+  );
 });

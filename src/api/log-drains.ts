@@ -80,10 +80,10 @@ export const logDrainRoutes: RouteModule = (r) => {
     sendJson(ctx.res, 201, drainView(drain, store));
   });
 
-  r.on('GET', '/apps/:app/log-drains/:drain', (ctx) => {
+  r.on('GET', '/apps/:app/log-drains/:drain', async (ctx) => {
     const { drain } = drainOf(ctx);
     const d = ctx.deps.drains;
-    const health = (d?.health ? d.health(drain.id) : d?.manager.health(drain.id)) ?? null;
+    const health = (d?.health ? await d.health(drain.id) : d?.manager.health(drain.id)) ?? null;
     sendJson(ctx.res, 200, { ...drainView(drain, ctx.deps.store), health });
   });
 

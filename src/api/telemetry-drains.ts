@@ -81,11 +81,15 @@ function drainOf(ctx: Ctx): { app: AppRecord; drain: DrainRecord } {
 }
 
 /** The view plus the drain's health; `queued_requests` / `dropped_requests` count passed-through traces/metrics requests. */
-function withHealth(ctx: Ctx, d: DrainRecord, app: AppRecord) {
+async function withHealth(ctx: Ctx, d: DrainRecord, app: AppRecord) {
   const m = ctx.deps.drains?.manager;
-  const health = m?.health(d.id);
+  // Cluster mode: the drain's own health (the owner's, the same on every node); the passed-through
+  // requests are counted where they wait, so only the owner shows them.
+  const shared = ctx.deps.drains?.health;
+  const health = (shared ? ((await shared(d.id)) as Record<string, unknown> | undefined) : m?.health(d.id)) ?? undefined;
   const signals = m?.signalStats(d.id);
-  return { ...telemetryDrainView(d, app), health: health ? { ...health, queued_requests: signals?.queued ?? 0, dropped_requests: signals?.dropped ?? 0 } : null };
+  const requests = signals ? { queued_requests: signals.queued, dropped_requests: signals.dropped } : {};
+  return { ...telemetryDrainView(d, app), health: health ? { ...health, ...requests } : null };
 }
 
 export const telemetryDrainRoutes: RouteModule = (r) => {
@@ -117,14 +121,14 @@ export const telemetryDrainRoutes: RouteModule = (r) => {
     sendJson(ctx.res, 201, telemetryDrainView(drain, app));
   });
 
-  r.on('GET', '/apps/:app/telemetry-drains', (ctx) => {
+  r.on('GET', '/apps/:app/telemetry-drains', async (ctx) => {
     const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
-    sendJson(ctx.res, 200, ctx.deps.store.listDrains(app.id).filter((d) => d.telemetry).map((d) => withHealth(ctx, d, app)));
+    sendJson(ctx.res, 200, await Promise.all(ctx.deps.store.listDrains(app.id).filter((d) => d.telemetry).map((d) => withHealth(ctx, d, app))));
   });
 
-  r.on('GET', '/telemetry-drains/:id', (ctx) => {
+  r.on('GET', '/telemetry-drains/:id', async (ctx) => {
     const { app, drain } = drainOf(ctx);
-    sendJson(ctx.res, 200, withHealth(ctx, drain, app));
+    sendJson(ctx.res, 200, await withHealth(ctx, drain, app));
   });
 
   r.on('PATCH', '/telemetry-drains/:id', async (ctx) => {

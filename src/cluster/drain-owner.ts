@@ -112,10 +112,15 @@ export class DrainOwnership {
     this.timer.unref();
   }
 
-  /** Health as every node shows it: the owner's live counters on the owner, the shared board elsewhere. */
-  health(id: string): SharedDrainHealth | undefined {
+  /**
+   * Health as every node shows it: the owner's live counters on the owner, the shared board
+   * elsewhere. A drain the board's watch has not brought here (a watch whose consumer sat on a
+   * NATS server that died) is read from the bucket itself.
+   */
+  async health(id: string): Promise<SharedDrainHealth | undefined> {
     const mine = this.owned.get(id);
-    return mine ? this.snapshot(mine) : this.board.get(id);
+    if (mine) return this.snapshot(mine);
+    return this.board.get(id) ?? (await this.board.load(id).catch(() => undefined));
   }
 
   /** Lines the drain stream discarded before their drain's owner (this node) took them. */
