@@ -84,6 +84,10 @@ export class DrainManager implements Subscriber {
   private timer: NodeJS.Timeout | undefined;
   private lastStateAt = 0;
   private stopped = false;
+  /** Queues changed since the last spool sync (their `onDirty`): the only ones the sync visits. */
+  private toSync = new Set<Entry>();
+  /** Queues synced since the last state write. */
+  private readonly toSave = new Set<Entry>();
 
   constructor(
     private readonly store: ConfigStore,
@@ -255,19 +259,27 @@ export class DrainManager implements Subscriber {
       else this.log.info(fields, 'drain spool recovered: delivery resumes');
     }
     const health = new HealthTracker(this.options.failingAfter);
+    const entry: Entry = { record: rec, logs: true, kind: undefined, drain: undefined, encoder: undefined, queue, health };
     health.onChange = (state, previous, error) => {
       // A receiver that is behind or down: its lines go to disk instead of waiting in memory.
       queue.spillAll = state !== 'delivering';
+      this.toSync.add(entry); // the next sync lets go of memory copies already on disk
       const fields = { drain: rec.id, app: rec.app_id, state, previous, ...(error ? { error } : {}) };
       if (state === 'delivering') this.log.info(fields, 'drain delivering again');
       else this.log.warn(fields, `drain ${state}`);
     };
-    return { record: rec, logs: true, kind: undefined, drain: undefined, encoder: undefined, queue, health };
+    if (this.o.spoolDir) {
+      queue.onDirty = () => this.toSync.add(entry);
+      this.toSync.add(entry); // what recover() counted is saved with the next state write
+    }
+    return entry;
   }
 
   private remove(e: Entry): void {
     e.drain?.destroy();
     e.queue.destroy();
+    this.toSync.delete(e);
+    this.toSave.delete(e);
     this.entries.delete(e.record.id);
     const list = this.byApp.get(e.record.app_id);
     if (list) {
@@ -290,15 +302,23 @@ export class DrainManager implements Subscriber {
     for (const n of names) if (!this.entries.has(n) && !this.store.getDrain(n)) rmSync(path.join(dir, n), { recursive: true, force: true });
   }
 
-  /** The periodic spool sync: queued lines to disk, fdatasync, and (each second) state files. */
+  /**
+   * The periodic spool sync: queued lines to disk, fdatasync, and (each second) state files —
+   * for the queues that changed since the last sync only, so idle drains cost nothing.
+   */
   private syncSpools(): void {
-    const saveState = Date.now() - this.lastStateAt >= STATE_EVERY_MS;
-    if (saveState) this.lastStateAt = Date.now();
-    for (const e of this.entries.values()) {
-      e.queue.sync();
+    const list = this.toSync;
+    this.toSync = new Set();
+    for (const e of list) {
+      // Lines a budget or the disk would not take yet: tried again next time.
+      if (e.queue.sync()) this.toSync.add(e);
       void e.queue.flush();
-      if (saveState) e.queue.saveState();
+      this.toSave.add(e);
     }
+    if (Date.now() - this.lastStateAt < STATE_EVERY_MS) return;
+    this.lastStateAt = Date.now();
+    for (const e of this.toSave) e.queue.saveState();
+    this.toSave.clear();
   }
 
   /** Every drain with its state (metrics). */
