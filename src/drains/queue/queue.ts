@@ -94,6 +94,8 @@ export class DrainQueue {
   private readonly blocks: Block[] = [];
   private open: OpenBlock | undefined;
   private nextLine = 0;
+  /** Bytes of the block sealed last: the next open block's first size. */
+  private lastBlockBytes = 0;
   private memBytes = 0;
   private memLines = 0;
   private diskLines = 0;
@@ -141,7 +143,10 @@ export class DrainQueue {
       ob = undefined;
     }
     if (ob === undefined) {
-      const cap = Math.max(size, Math.min(this.o.blockBytes, MIN_BLOCK_ALLOC));
+      // Sized like the last block (+¼): a busy drain's blocks are born big enough instead of
+      // growing 4 KiB → 64 KiB by copying (a copy of every byte, per drain, at fan-out rates).
+      const want = Math.max(MIN_BLOCK_ALLOC, this.lastBlockBytes + (this.lastBlockBytes >> 2));
+      const cap = Math.max(size, Math.min(this.o.blockBytes, want));
       ob = this.open = { buf: Buffer.allocUnsafe(cap), len: 0, lines: 0, first: this.nextLine, at: 0 };
     } else if (ob.len + size > ob.buf.length) {
       const next = Buffer.allocUnsafe(Math.max(ob.len + size, Math.min(this.o.blockBytes, ob.buf.length * 2)));
@@ -190,6 +195,7 @@ export class DrainQueue {
     const ob = this.open;
     if (ob === undefined || ob.lines === 0) return;
     this.open = undefined;
+    this.lastBlockBytes = ob.len;
     // A block sealed early (sync, a lone line) should not pin a buffer many times its size.
     const buf = ob.buf.length > 2 * ob.len && ob.len < 65_536 ? Buffer.from(ob.buf.subarray(0, ob.len)) : ob.buf.subarray(0, ob.len);
     this.blocks.push({ first: ob.first, lines: ob.lines, bytes: ob.len, at: ob.at, buf, disk: undefined, taken: false });
