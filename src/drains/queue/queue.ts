@@ -454,7 +454,7 @@ export class DrainQueue {
   }
 
   /**
-   * Reads what a previous run left: state.json and every segment. Unreadable records are
+   * Reads what a previous run left: the state file and every segment. Unreadable records are
    * skipped and counted (dropped, corrupt, and in the next L10); never throws on content.
    */
   recover(): Recovered {
