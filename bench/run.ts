@@ -68,7 +68,7 @@ function workload2Summary(rows: RunResult[]): string | undefined {
 /** Fan-out and many-apps rates as ratios of the single-drain run in the same bench run. */
 function ratioSummary(rows: RunResult[]): string | undefined {
   const rate = (name: string): number | undefined => {
-    const r = rows.find((x) => x.name === name || x.name.startsWith(name));
+    const r = rows.find((x) => x.name === name || x.name.startsWith(name) || x.name.includes(name));
     return r && !r.unavailable ? linesPerSec(r) : undefined;
   };
   const one = rate(W1B);
@@ -76,7 +76,7 @@ function ratioSummary(rows: RunResult[]): string | undefined {
   const parts: string[] = [];
   const fan = rate(W3);
   if (fan) parts.push(`fan-out to 6 drains ${formatNumber(fan)} lines/s per drain = ${formatNumber(fan / one, 2)}× the single drain's ${formatNumber(one)}`);
-  const many = rate('4.');
+  const many = rate('apps, 1 drain each'); // scenario 4's row: "Sluice 10,000 apps, 1 drain each"
   if (many) parts.push(`many apps ${formatNumber(many)} lines/s = ${formatNumber(many / one, 2)}× one app`);
   return parts.length ? `**Ratios (target ≥ 0.6×): ${parts.join('; ')}.**` : undefined;
 }

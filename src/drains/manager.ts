@@ -90,6 +90,10 @@ export class DrainManager implements Subscriber {
   private timer: NodeJS.Timeout | undefined;
   private lastStateAt = 0;
   private stopped = false;
+  /** Queues changed since the last spool sync (their `onDirty`): the only ones the sync visits. */
+  private toSync = new Set<Entry>();
+  /** Queues synced since the last state write. */
+  private readonly toSave = new Set<Entry>();
 
   constructor(
     private readonly store: ConfigStore,
@@ -284,16 +288,23 @@ export class DrainManager implements Subscriber {
       else this.log.info(fields, 'drain spool recovered: delivery resumes');
     }
     const health = new HealthTracker(this.options.failingAfter);
+    const signals = rec.telemetry ? this.signalQueue(rec) : undefined;
+    const entry: Entry = { record: rec, logs: true, kind: undefined, drain: undefined, encoder: undefined, queue, signals, health };
     health.onChange = (state, previous, error) => {
       // A receiver that is behind or down: its lines go to disk instead of waiting in memory.
       queue.spillAll = state !== 'delivering';
-      const sq = this.entries.get(rec.id)?.signals;
-      if (sq) sq.spillAll = queue.spillAll;
+      if (entry.signals) entry.signals.spillAll = queue.spillAll;
+      this.toSync.add(entry); // the next sync lets go of memory copies already on disk
       const fields = { drain: rec.id, app: rec.app_id, state, previous, ...(error ? { error } : {}) };
       if (state === 'delivering') this.log.info(fields, 'drain delivering again');
       else this.log.warn(fields, `drain ${state}`);
     };
-    return { record: rec, logs: true, kind: undefined, drain: undefined, encoder: undefined, queue, signals: rec.telemetry ? this.signalQueue(rec) : undefined, health };
+    if (this.o.spoolDir) {
+      queue.onDirty = () => this.toSync.add(entry);
+      if (entry.signals) entry.signals.onDirty = () => this.toSync.add(entry);
+      this.toSync.add(entry); // what recover() counted is saved with the next state write
+    }
+    return entry;
   }
 
   /**
@@ -318,6 +329,8 @@ export class DrainManager implements Subscriber {
     e.drain?.destroy();
     e.signals?.destroy();
     e.queue.destroy();
+    this.toSync.delete(e);
+    this.toSave.delete(e);
     this.entries.delete(e.record.id);
     const list = this.byApp.get(e.record.app_id);
     if (list) {
@@ -340,17 +353,31 @@ export class DrainManager implements Subscriber {
     for (const n of names) if (!this.entries.has(n) && !this.store.getDrain(n)) rmSync(path.join(dir, n), { recursive: true, force: true });
   }
 
-  /** The periodic spool sync: queued lines to disk, fdatasync, and (each second) state files. */
+  /**
+   * The periodic spool sync: queued lines to disk, fdatasync, and (each second) state files —
+   * for the queues that changed since the last sync only, so idle drains cost nothing.
+   */
   private syncSpools(): void {
-    const saveState = Date.now() - this.lastStateAt >= STATE_EVERY_MS;
-    if (saveState) this.lastStateAt = Date.now();
-    for (const e of this.entries.values()) {
-      for (const q of e.signals ? [e.queue, e.signals] : [e.queue]) {
-        q.sync();
-        void q.flush();
-        if (saveState) q.saveState();
+    const list = this.toSync;
+    this.toSync = new Set();
+    for (const e of list) {
+      // Lines a budget or the disk would not take yet: tried again next time.
+      let again = e.queue.sync();
+      void e.queue.flush();
+      if (e.signals) {
+        again = e.signals.sync() || again;
+        void e.signals.flush();
       }
+      if (again) this.toSync.add(e);
+      this.toSave.add(e);
     }
+    if (Date.now() - this.lastStateAt < STATE_EVERY_MS) return;
+    this.lastStateAt = Date.now();
+    for (const e of this.toSave) {
+      e.queue.saveState();
+      e.signals?.saveState();
+    }
+    this.toSave.clear();
   }
 
   /** Every drain with its state (metrics). */

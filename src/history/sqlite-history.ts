@@ -408,7 +408,7 @@ export class SqliteHistory implements History {
 
   private startWorker(): void {
     const init: WorkerInit = { file: this.db.name, capacity: this.capacity };
-    const w = new Worker(new URL('./history-worker.js', import.meta.url), { workerData: init });
+    const w = new Worker(new URL('./history-worker.js', import.meta.url), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     w.unref(); // like the flush timer: the history never keeps the process alive by itself
     w.on('message', (m: FromWorker) => {
       if (m.op === 'error') {

@@ -116,6 +116,7 @@ test('a file of pure garbage in the spool does not stop the start', () => {
     void q0;
     writeFileSync(path.join(spool, '0000000000000000.seg'), Buffer.alloc(5000, 7));
     writeFileSync(path.join(spool, 'state.json'), '{not json');
+    writeFileSync(path.join(spool, 'state.bin'), Buffer.alloc(3000, 9));
     const q = new DrainQueue({ ...OPTS, spool: { dir: spool, budget: new SpoolBudget(1 << 30, dir), maxBytes: 1 << 20 } });
     const r = q.recover();
     assert.equal(r.lines, 0);

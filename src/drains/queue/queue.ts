@@ -94,6 +94,8 @@ export class DrainQueue {
   private readonly blocks: Block[] = [];
   private open: OpenBlock | undefined;
   private nextLine = 0;
+  /** Bytes of the block sealed last: the next open block's first size. */
+  private lastBlockBytes = 0;
   private memBytes = 0;
   private memLines = 0;
   private diskLines = 0;
@@ -102,6 +104,15 @@ export class DrainQueue {
   private readonly spool: Spool | undefined;
   private version = 0;
   private savedVersion = -1;
+  /** Sequence number of the last state written (state.ts: two slots written in turn). */
+  private stateSeq = 0;
+  /** Set once the queue changed since `onDirty` last fired; cleared by `sync`. */
+  private listed = false;
+  /**
+   * Called when the queue changes for the first time since its last `sync`: the manager syncs
+   * only the queues this names, not every drain every interval.
+   */
+  onDirty: (() => void) | undefined;
   private lossInFlight: Loss | undefined;
   /** The open block's buffer, where `begin` told the encoder to write. */
   wbuf: Buffer = Buffer.alloc(0);
@@ -110,6 +121,14 @@ export class DrainQueue {
     if (o.spool) {
       const segmentBytes = Math.min(16 << 20, Math.max(16 << 10, Math.floor(o.spool.maxBytes / 8)));
       this.spool = new Spool(o.spool.dir, o.spool.budget, segmentBytes);
+    }
+  }
+
+  private touch(): void {
+    this.version++;
+    if (!this.listed) {
+      this.listed = true;
+      this.onDirty?.();
     }
   }
 
@@ -124,7 +143,10 @@ export class DrainQueue {
       ob = undefined;
     }
     if (ob === undefined) {
-      const cap = Math.max(size, Math.min(this.o.blockBytes, MIN_BLOCK_ALLOC));
+      // Sized like the last block (+¼): a busy drain's blocks are born big enough instead of
+      // growing 4 KiB → 64 KiB by copying (a copy of every byte, per drain, at fan-out rates).
+      const want = Math.max(MIN_BLOCK_ALLOC, this.lastBlockBytes + (this.lastBlockBytes >> 2));
+      const cap = Math.max(size, Math.min(this.o.blockBytes, want));
       ob = this.open = { buf: Buffer.allocUnsafe(cap), len: 0, lines: 0, first: this.nextLine, at: 0 };
     } else if (ob.len + size > ob.buf.length) {
       const next = Buffer.allocUnsafe(Math.max(ob.len + size, Math.min(this.o.blockBytes, ob.buf.length * 2)));
@@ -145,7 +167,7 @@ export class DrainQueue {
     this.memLines++;
     this.queuedLines++;
     this.queuedBytes += size;
-    this.version++;
+    this.touch();
     if (this.memBytes > this.o.memoryBytes) this.relieve();
   }
 
@@ -173,6 +195,7 @@ export class DrainQueue {
     const ob = this.open;
     if (ob === undefined || ob.lines === 0) return;
     this.open = undefined;
+    this.lastBlockBytes = ob.len;
     // A block sealed early (sync, a lone line) should not pin a buffer many times its size.
     const buf = ob.buf.length > 2 * ob.len && ob.len < 65_536 ? Buffer.from(ob.buf.subarray(0, ob.len)) : ob.buf.subarray(0, ob.len);
     this.blocks.push({ first: ob.first, lines: ob.lines, bytes: ob.len, at: ob.at, buf, disk: undefined, taken: false });
@@ -271,7 +294,7 @@ export class DrainQueue {
     }
     this.queuedLines -= b.lines;
     this.queuedBytes -= b.bytes;
-    this.version++;
+    this.touch();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -337,7 +360,7 @@ export class DrainQueue {
   settleLoss(delivered: boolean): void {
     if (!delivered) this.loss.restore(this.lossInFlight);
     this.lossInFlight = undefined;
-    this.version++;
+    this.touch();
   }
 
   /** The sender let go without an outcome (stopped): the block stays first in line. */
@@ -361,16 +384,27 @@ export class DrainQueue {
   /**
    * The periodic spool sync: every queued line (the open block sealed) is written to disk, so a
    * killed process loses only what arrived since. Memory copies stay while the receiver keeps
-   * up and memory allows. Returns whether anything changed since the last state write.
+   * up and memory allows. Returns whether lines are left that could not be written (a budget
+   * or the disk said no): the caller tries again next time even if nothing changes.
    */
   sync(): boolean {
+    this.listed = false;
     if (this.spool === undefined) return false;
     this.seal();
+    let left = false;
     for (const b of this.blocks) {
-      if (b.disk === undefined && !this.write(b)) break;
+      if (b.disk === undefined && !this.write(b)) {
+        left = true;
+        break;
+      }
       if (this.spillAll && b.buf !== undefined && b.disk !== undefined) this.forget(b);
     }
-    return this.version !== this.savedVersion;
+    return left;
+  }
+
+  /** Whether the state file is behind what the queue knows. */
+  get stateStale(): boolean {
+    return this.spool !== undefined && this.version !== this.savedVersion;
   }
 
   /** fdatasync of what `sync` wrote (async: the event loop never waits on the device). */
@@ -378,7 +412,7 @@ export class DrainQueue {
     return this.spool?.flush() ?? Promise.resolve();
   }
 
-  /** Writes state.json (counters, next line, what is done, the pending loss). */
+  /** Writes the state file (counters, next line, what is done, the pending loss). */
   saveState(): void {
     if (this.spool === undefined || this.version === this.savedVersion) return;
     // A loss taken by an L10 in flight is still unreported until that delivery succeeds.
@@ -392,7 +426,8 @@ export class DrainQueue {
         done: this.doneSnapshot(),
         loss: lossToJson(loss),
         skippedBytes: this.skippedBytes,
-      });
+      }, this.stateSeq + 1);
+      this.stateSeq++;
       this.savedVersion = this.version;
     } catch {
       // Disk full: the records' own headers still say what is done; counters are retried next time.
@@ -404,7 +439,7 @@ export class DrainQueue {
     if (this.spool === undefined) return 0;
     this.sync();
     await this.flush();
-    this.version++;
+    this.version++; // written even when unchanged (no hook: the manager is stopping)
     this.saveState();
     const kept = this.blocks.reduce((n, b) => n + (b.disk ? b.lines : 0), 0);
     this.spool.close();
@@ -419,13 +454,15 @@ export class DrainQueue {
   }
 
   /**
-   * Reads what a previous run left: state.json and every segment. Unreadable records are
+   * Reads what a previous run left: the state file and every segment. Unreadable records are
    * skipped and counted (dropped, corrupt, and in the next L10); never throws on content.
    */
   recover(): Recovered {
     const out: Recovered = { lines: 0, skippedLines: 0, skippedBytes: 0 };
     if (this.spool === undefined) return out;
-    const st = readState(this.spool.dir);
+    const loaded = readState(this.spool.dir);
+    const st = loaded?.state;
+    this.stateSeq = loaded?.seq ?? 0;
     let scan: ScanResult;
     try {
       scan = this.spool.scan();
@@ -472,7 +509,7 @@ export class DrainQueue {
     this.skippedBytes += scan.skippedBytes;
     out.skippedLines = lost;
     out.skippedBytes = scan.skippedBytes;
-    this.version++;
+    this.version++; // the manager syncs a recovered queue once it has hooked `onDirty`
     return out;
   }
 

@@ -45,11 +45,15 @@ export interface ScanResult {
   segments: Array<{ seg: Segment; first: number }>;
 }
 
+const FLUSHED = Promise.resolve();
+
 export class Spool {
   private segments: Segment[] = [];
   /** End line of the last record written (or found by the scan): the next record's `prevEnd`. */
   private lastEnd = 0;
   private active: Segment | undefined;
+  /** Some segment was written since the last flush. */
+  private anyDirty = false;
 
   constructor(
     readonly dir: string,
@@ -168,6 +172,7 @@ export class Spool {
     seg.live++;
     this.lastEnd = h.first + h.lines;
     seg.dirty = true;
+    this.anyDirty = true;
     return { seg, pos, payloadBytes: payload.length, crc, rawBytes };
   }
 
@@ -215,10 +220,12 @@ export class Spool {
   }
 
   /** Flushes written records to the device (power loss; a killed process loses nothing written). */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    if (!this.anyDirty) return FLUSHED; // the common case at every sync: no promise, no filter
+    this.anyDirty = false;
     const dirty = this.segments.filter((s) => s.dirty);
     for (const s of dirty) s.dirty = false;
-    await Promise.all(dirty.map((s) => new Promise<void>((resolve) => fdatasync(s.fd, () => resolve()))));
+    return Promise.all(dirty.map((s) => new Promise<void>((resolve) => fdatasync(s.fd, () => resolve())))).then(() => undefined);
   }
 
   close(): void {

@@ -1,8 +1,12 @@
-// A drain's small state file (`state.json` in its spool directory): counters that survive
-// restarts, the next line number, what is done, and the loss not yet reported. Written whole to
-// a temporary file and renamed, so a crash leaves the old or the new one, never half of each.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+// A drain's small state (`state.bin` in its spool directory): counters that survive restarts, the
+// next line number, what is done, and the loss not yet reported. The file has two fixed-size
+// slots written in turn in place, each with a sequence number and a checksum: a torn or garbled
+// slot is ignored and the other one read. In place because replacing a file (rename over it, or
+// truncating it) makes ext4 start writeback of the new data at once (auto_da_alloc): ~1 ms per
+// drain and second, which 10,000 busy drains cannot afford; an in-place write costs ~70 µs.
+import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { NOTHING_DONE, type DoneSet } from './done-set.js';
 import type { Loss } from './loss.js';
 
@@ -26,11 +30,54 @@ export interface QueueState {
 
 export const emptyCounters = (): Counters => ({ delivered: 0, dropped: 0, spooled: 0, corrupt: 0 });
 
-const FILE = 'state.json';
+const FILE = 'state.bin';
+/** What earlier versions wrote (whole JSON, replaced by rename): read when there is no state.bin. */
+const LEGACY_FILE = 'state.json';
+/** 'SLST'. A slot: magic, CRC-32 of the rest, sequence number (f64), JSON length, JSON. */
+const MAGIC = 0x54534c53;
+const SLOT_BYTES = 1024;
+const SLOT_HEADER = 20;
 
-export function readState(dir: string): QueueState | undefined {
+/** A state read back with the sequence number of the slot it came from. */
+export interface LoadedState {
+  state: QueueState;
+  seq: number;
+}
+
+export function readState(dir: string): LoadedState | undefined {
+  let best: LoadedState | undefined;
+  let file: Buffer | undefined;
   try {
-    const j = JSON.parse(readFileSync(path.join(dir, FILE), 'utf8')) as Partial<QueueState>;
+    file = readFileSync(path.join(dir, FILE));
+  } catch {
+    // none yet
+  }
+  for (let at = 0; file && at + SLOT_HEADER <= file.length; at += SLOT_BYTES) {
+    const slot = file.subarray(at, Math.min(at + SLOT_BYTES, file.length));
+    const got = readSlot(slot);
+    if (got && (best === undefined || got.seq > best.seq)) best = got;
+  }
+  if (best) return best;
+  try {
+    const s = parseState(readFileSync(path.join(dir, LEGACY_FILE), 'utf8'));
+    return s ? { state: s, seq: 0 } : undefined;
+  } catch {
+    return undefined; // none yet, or unreadable: the segments' own headers still say what is done
+  }
+}
+
+function readSlot(slot: Buffer): LoadedState | undefined {
+  if (slot.length < SLOT_BYTES || slot.readUInt32LE(0) !== MAGIC || crc32(slot.subarray(8)) !== slot.readUInt32LE(4)) return undefined;
+  const seq = slot.readDoubleLE(8);
+  const len = slot.readUInt32LE(16);
+  if (!Number.isSafeInteger(seq) || len > SLOT_BYTES - SLOT_HEADER) return undefined;
+  const state = parseState(slot.toString('utf8', SLOT_HEADER, SLOT_HEADER + len));
+  return state ? { state, seq } : undefined;
+}
+
+function parseState(text: string): QueueState | undefined {
+  try {
+    const j = JSON.parse(text) as Partial<QueueState>;
     const c = { ...emptyCounters(), ...j.counters };
     const num = (x: unknown): number => (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 ? x : 0);
     const done = j.done && typeof j.done.below === 'number' ? { below: num(j.done.below), hole: Array.isArray(j.done.hole) ? ([num(j.done.hole[0]), num(j.done.hole[1])] as [number, number]) : null } : NOTHING_DONE;
@@ -42,14 +89,31 @@ export function readState(dir: string): QueueState | undefined {
       skippedBytes: num(j.skippedBytes),
     };
   } catch {
-    return undefined; // none yet, or unreadable: the segments' own headers still say what is done
+    return undefined;
   }
 }
 
-export function writeState(dir: string, s: QueueState): void {
-  const tmp = path.join(dir, `${FILE}.tmp`);
-  writeFileSync(tmp, JSON.stringify(s));
-  renameSync(tmp, path.join(dir, FILE));
+/** Writes `s` as sequence number `seq` into slot `seq % 2` (the other slot keeps the previous one). */
+export function writeState(dir: string, s: QueueState, seq: number): void {
+  const json = JSON.stringify(s);
+  const slot = Buffer.alloc(SLOT_BYTES);
+  const len = slot.write(json, SLOT_HEADER, 'utf8');
+  // Every field is a bounded number or a date: a state this long is a bug, never written torn.
+  if (len !== Buffer.byteLength(json)) throw new Error('drain state does not fit its slot');
+  slot.writeUInt32LE(MAGIC, 0);
+  slot.writeDoubleLE(seq, 8);
+  slot.writeUInt32LE(len, 16);
+  slot.writeUInt32LE(crc32(slot.subarray(8)), 4);
+  const fd = openSync(path.join(dir, FILE), constants.O_RDWR | constants.O_CREAT, 0o600);
+  try {
+    for (let off = 0; off < SLOT_BYTES; ) {
+      const n = writeSync(fd, slot, off, SLOT_BYTES - off, (seq % 2) * SLOT_BYTES + off);
+      if (n <= 0) throw new Error('short write');
+      off += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function lossToJson(l: Loss | undefined): QueueState['loss'] {
