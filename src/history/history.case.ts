@@ -1,4 +1,4 @@
-// The History conformance suite: the embedded (SQLite) and cluster (Redis) histories both run it.
+// The History conformance suite: the embedded (SQLite) and cluster (JetStream) histories both run it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LogLine } from '../core/log-line.js';

@@ -1,7 +1,8 @@
 // Log sessions: the secret must match and the URL must be opened within the window.
 import assert from 'node:assert/strict';
-import test from 'node:test';
-import { SessionRegistry } from './sessions.js';
+import test, { after } from 'node:test';
+import { sessionsContract } from './sessions.case.js';
+import { MemorySessions, SessionRegistry } from './sessions.js';
 
 test('a tail session opens with its secret within the window (again, for SSE reconnects), and not after', async () => {
   const reg = new SessionRegistry(200);
@@ -40,4 +41,16 @@ test('the secret is long and URL-safe; sessions of a deleted app are gone', asyn
   } finally {
     reg.close();
   }
+});
+
+// The shared contract, on the memory backend both registries of a node use.
+const memoryBackends: MemorySessions[] = [];
+after(() => memoryBackends.forEach((m) => m.close()));
+sessionsContract('memory', {
+  windowMs: 300,
+  async open() {
+    const backend = new MemorySessions(300);
+    memoryBackends.push(backend);
+    return { a: new SessionRegistry(300, backend), b: new SessionRegistry(300, backend) };
+  },
 });

@@ -54,7 +54,7 @@ export class ServerEvents {
     this.authFailures.add(`${where}\u0000${remote ?? 'unknown'}`, 1);
   }
 
-  /** The engine (database, history writer, Redis) failed; the first of a kind is logged at once. */
+  /** The engine (database, history writer, NATS) failed; the first of a kind is logged at once. */
   engineTrouble(component: string, err: unknown): void {
     const message = redactText(err instanceof Error ? err.message : String(err));
     const t = this.trouble.get(component);
