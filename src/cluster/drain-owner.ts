@@ -42,6 +42,21 @@ interface Owned {
   next: Map<string, number>;
   /** Lines this owner counted as lost that way (in the queue's dropped, never pushed). */
   discarded: number;
+  /**
+   * Gaps seen but not yet counted: a message the previous owner had not acked comes again only
+   * after the ack wait, so a newer message may arrive before it and look like a gap.
+   */
+  gaps: Gap[];
+  /** When a fetch last came back short (the consumer had nothing more to give, redeliveries due included). */
+  drainedAt: number;
+}
+
+/** Lines `[from, to)` of one publisher not seen yet, first noticed at `at`. */
+interface Gap {
+  publisher: string;
+  from: number;
+  to: number;
+  at: number;
 }
 
 /**
@@ -211,6 +226,8 @@ export class DrainOwnership {
       stopped: false,
       next: new Map(),
       discarded: 0,
+      gaps: [],
+      drainedAt: 0,
     };
     try {
       const { jsm, js } = this.link.parts;
@@ -256,7 +273,9 @@ export class DrainOwnership {
       }
       try {
         const it = await o.consumer.fetch({ max_messages: 20, expires: 1_000 });
+        let fetched = 0;
         for await (const m of it) {
+          fetched++;
           if (o.stopped) break; // not acked: the next owner gets it
           const lines = decodeLines(m.data);
           // Never more than the drain's queue takes: the rest waits (replicated) in the stream.
@@ -274,6 +293,7 @@ export class DrainOwnership {
           o.pushed += lines.length;
           o.unacked.push({ msg: m, upTo: o.pushed });
         }
+        if (fetched < 20) o.drainedAt = Date.now();
       } catch {
         await sleep(250); // the engine is away: lines wait in the stream
       }
@@ -282,11 +302,33 @@ export class DrainOwnership {
 
   /** Acks what the drain has delivered or dropped; keeps the rest alive. */
   private progress(o: Owned): void {
+    this.settleGaps(o);
     const h = this.manager?.health(o.id);
     if (!h) return;
     const done = h.delivered + h.dropped - o.discarded;
     while (o.unacked.length > 0 && o.unacked[0].upTo <= done) o.unacked.shift()!.msg.ack();
     for (const u of o.unacked) u.msg.working();
+  }
+
+  /**
+   * Gaps still open once the consumer has come back short an ack wait after they were seen: no
+   * redelivery can fill them any more, so those lines are gone from the stream. Counted as the
+   * drain's dropped and told in an L10.
+   */
+  private settleGaps(o: Owned): void {
+    if (o.gaps.length === 0) return;
+    const ackWaitMs = Math.max(2 * this.tickMs, this.leaseMs);
+    let lost = 0;
+    o.gaps = o.gaps.filter((g) => {
+      if (o.drainedAt - g.at < ackWaitMs) return true;
+      lost += g.to - g.from;
+      return false;
+    });
+    if (lost === 0) return;
+    o.discarded += lost;
+    this.discardedTotal += lost;
+    this.manager?.lost(o.id, lost, new Date());
+    this.o.logger.warn({ drain: o.id, lines: lost }, 'drain lines were discarded by the drain stream (its age or size limit) before this drain took them: counted as dropped (L10)');
   }
 
   /**
@@ -297,15 +339,20 @@ export class DrainOwnership {
   private countGap(o: Owned, m: JsMsg, lines: number): void {
     const id = parseMessageId(m.headers?.get(MESSAGE_HEADER));
     if (!id) return;
-    const want = o.next.get(id.publisher);
-    if (want !== undefined && id.firstLine > want) {
-      const gap = id.firstLine - want;
-      o.discarded += gap;
-      this.discardedTotal += gap;
-      this.manager?.lost(o.id, gap, new Date());
-      this.o.logger.warn({ drain: o.id, lines: gap }, 'drain lines were discarded by the drain stream (its age or size limit) before this drain took them: counted as dropped (L10)');
+    const end = id.firstLine + lines;
+    // A message that comes late (a redelivery) fills what it covers of a gap seen before it.
+    if (o.gaps.length > 0) {
+      o.gaps = o.gaps.flatMap((g) => {
+        if (g.publisher !== id.publisher || id.firstLine >= g.to || end <= g.from) return [g];
+        const rest: Gap[] = [];
+        if (g.from < id.firstLine) rest.push({ ...g, to: id.firstLine });
+        if (end < g.to) rest.push({ ...g, from: end });
+        return rest;
+      });
     }
-    o.next.set(id.publisher, Math.max(want ?? 0, id.firstLine + lines));
+    const want = o.next.get(id.publisher);
+    if (want !== undefined && id.firstLine > want) o.gaps.push({ publisher: id.publisher, from: want, to: id.firstLine, at: Date.now() });
+    o.next.set(id.publisher, Math.max(want ?? 0, end));
     // Publishers are nodes (one per start): a bounded map, the oldest forgotten first.
     if (o.next.size > 256) o.next.delete(o.next.keys().next().value as string);
   }

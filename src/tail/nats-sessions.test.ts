@@ -14,7 +14,10 @@ async function registry(url: string): Promise<{ link: NatsLink; sessions: Sessio
       link.set('ok');
       return { link, sessions: new SessionRegistry(SESSION_OPEN_WINDOW_MS, await NatsSessions.open(link, SESSION_OPEN_WINDOW_MS, async () => {})) };
     } catch (err) {
-      if (i > 60) throw err;
+      if (i > 60) {
+        await link.close(); // an open connection would keep this test file from ever exiting
+        throw err;
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   }
