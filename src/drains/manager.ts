@@ -153,19 +153,19 @@ export class DrainManager implements Subscriber {
   /** A traces or metrics request to every telemetry drain of the app that asked for that signal; returns how many. */
   forward(appId: string, payload: SignalPayload): number {
     let n = 0;
-    for (const e of this.byApp.get(appId) ?? []) {
-      if (!e.signals || !e.record.telemetry?.signals.includes(payload.signal)) continue;
-      e.signals.push(encodeSignal(payload));
-      e.drain?.wake();
-      n++;
-    }
+    for (const e of this.byApp.get(appId) ?? []) if (this.queueSignal(e, payload)) n++;
     return n;
   }
 
   /** A traces or metrics request to one telemetry drain running here (cluster mode: relayed by another node). */
   forwardTo(drainId: string, payload: SignalPayload): boolean {
     const e = this.entries.get(drainId);
-    if (!e?.signals || !e.record.telemetry?.signals.includes(payload.signal)) return false;
+    return e !== undefined && this.queueSignal(e, payload);
+  }
+
+  /** Queues the request for the drain if it is a telemetry drain that asked for this signal. */
+  private queueSignal(e: Entry, payload: SignalPayload): boolean {
+    if (!e.signals || !e.record.telemetry?.signals.includes(payload.signal)) return false;
     e.signals.push(encodeSignal(payload));
     e.drain?.wake();
     return true;
