@@ -185,7 +185,8 @@ if (values.only === undefined || values.only === 'e2e') {
     o = { ...o, sinks };
     await add(label, () => sluicePipeline(o));
     const flat = e2e[e2e.length - 1];
-    if (flat?.name === o.name && flat.lost && !flat.unavailable) {
+    // Workload 2 always gets its searches: the target is 0 lost at every paced rate, not only flat out.
+    if (flat?.name === o.name && (flat.lost || o.name === W2) && !flat.unavailable) {
       await add(`${label} (paced)`, () => pacedMedian(o));
     }
   };
@@ -200,7 +201,11 @@ if (values.only === undefined || values.only === 'e2e') {
     const median = sorted[Math.floor(sorted.length / 2)];
     const answer = median[median.length - 1];
     const all = rounds.map((rs) => (rs[rs.length - 1]?.bestRate !== undefined ? formatNumber(best(rs)) : 'none')).join(', ');
-    return [...median.slice(0, -1), { ...answer, note: `median of ${PACED_ROUNDS} searches (${all} lines/s); this round: ${answer.note ?? ''}` }];
+    // A search ends at the first rate that lost lines or that the sender could not offer (past
+    // the receiver's capacity): only the first kind is a loss.
+    const lossy = rounds.filter((rs) => rs.some((r) => (r.lost ?? 0) > 0)).length;
+    const losses = `lines lost at a paced rate in ${lossy} of ${PACED_ROUNDS} searches`;
+    return [...median.slice(0, -1), { ...answer, note: `median of ${PACED_ROUNDS} searches (${all} lines/s); ${losses}; this round: ${answer.note ?? ''}` }];
   };
   await drainRun('1. HTTP → syslog drain', { name: '1. POST /logs ×500 → 1 app → syslog TCP drain', lines, input: 'http', drain: 'syslog' });
   await drainRun('1b. syslog → syslog drain', { name: W1B, lines, input: 'syslog-tcp', drain: 'syslog' });

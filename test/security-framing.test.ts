@@ -10,6 +10,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import type { LogLine } from '../src/core/log-line.js';
 import { newId, newLogToken } from '../src/core/ids.js';
+import { DrainQueue } from '../src/drains/queue/queue.js';
+import { syslogEncoder } from '../src/drains/encoder.js';
 import { DropReport } from '../src/ingest/drop-report.js';
 import { syslogLineHandler } from '../src/ingest/syslog-lines.js';
 import { Router } from '../src/router/router.js';
@@ -31,7 +33,18 @@ after(() => {
 const store = new SqliteStore(db);
 const router = new Router(store);
 const delivered: LogLine[] = [];
-router.subscribe({ deliver: (_app, line) => delivered.push({ ...line }) });
+// A syslog drain's encoder gets each line with the frame it came in (when ingest passes one): the
+// bytes it queues must be the string encoder's, token-free, even though the frame holds a token.
+const drainEncoder = syslogEncoder('d.00000000-0000-4000-8000-000000000000');
+const drainQueue = new DrainQueue({ memoryBytes: 64 << 20, blockBytes: 64 << 20, blockLines: Number.MAX_SAFE_INTEGER });
+const drainWant: Buffer[] = [];
+router.subscribe({
+  deliver: (_app, line, wire) => {
+    delivered.push({ ...line });
+    drainEncoder.put(drainEncoder.prepare(line, wire), drainQueue);
+    drainWant.push(drainEncoder.frame(line));
+  },
+});
 const metrics = new Metrics();
 const handle = syslogLineHandler(router, ingestEvents(metrics), 'tcp', new DropReport(silentLogger(), { fields: {}, describe: () => '' }));
 
@@ -42,7 +55,8 @@ const now = new Date('2026-01-02T03:04:05Z');
 /** Routes `stream` cut at `cuts` through a fresh framer; the lines routed, as JSON. */
 function route(stream: Buffer, cuts: number[]): string[] {
   delivered.length = 0;
-  const framer = new StreamFramer({ frame: (f) => void handle(f.toString(), now, '127.0.0.1'), malformed: () => undefined });
+  drainWant.length = 0;
+  const framer = new StreamFramer({ frame: (f) => void handle(f.toString(), now, '127.0.0.1', f), malformed: () => undefined });
   let from = 0;
   for (const cut of [...cuts, stream.length]) {
     const chunk = Buffer.from(stream.subarray(from, cut));
@@ -51,6 +65,11 @@ function route(stream: Buffer, cuts: number[]): string[] {
     from = cut;
   }
   framer.end();
+  const block = drainQueue.take();
+  const drained = block?.buf ?? Buffer.alloc(0);
+  if (block) drainQueue.ack(block);
+  assert.doesNotMatch(drained.toString('utf8'), TOKEN_TEXT, 'a drain queued token text');
+  assert.deepEqual(drained, Buffer.concat(drainWant), 'the drain bytes copied from frames equal the encoded lines');
   // `time` aside: a line with no timestamp gets the clock's, which never repeats (sluice keeps it increasing).
   return delivered.map(({ time: _time, ...l }) => JSON.stringify(l));
 }

@@ -122,7 +122,7 @@ export class DrainManager implements Subscriber {
   }
 
   /** The hot path: each line is encoded once per layout and its bytes queued for every drain. */
-  deliver(appId: string, line: LogLine): void {
+  deliver(appId: string, line: LogLine, wire?: Uint8Array): void {
     const list = this.byApp.get(appId);
     if (list === undefined) return;
     let k0: string | undefined;
@@ -141,7 +141,7 @@ export class DrainManager implements Subscriber {
       if (enc.key === k0) p = p0;
       else if (enc.key === k1) p = p1;
       else {
-        p = enc.prepare(line);
+        p = enc.prepare(line, wire);
         if (k0 === undefined) [k0, p0] = [enc.key, p];
         else [k1, p1] = [enc.key, p];
       }

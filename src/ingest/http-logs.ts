@@ -122,14 +122,18 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
 
     const now = new Date();
     const lines: LogLine[] = new Array(frames.length);
+    // Each line's frame, for drains to copy from (see Subscriber); undefined where a token was scrubbed from MSG.
+    const wires: (Uint8Array | undefined)[] = new Array(frames.length);
     for (let i = 0; i < frames.length; i++) {
       const parsed = parseSyslog(frames[i].toString(), now); // UTF-8; no arguments is toString's fast path
       if (!parsed.ok) {
         fail(res, 400, 'malformed', `Malformed log messages: frame ${i}: ${parsed.reason}.`);
         return;
       }
+      const msg = parsed.value.msg;
       scrubLine(parsed.value, resolve); // a token pasted into a message is never stored (SPEC §3.2)
       lines[i] = parsed.value;
+      wires[i] = parsed.value.msg === msg ? frames[i] : undefined;
     }
     if (!router.limiter.admit(token.app_id, lines.length)) {
       events.rejected('http', 'rate_limit', lines.length);
@@ -140,13 +144,16 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
     }
     // Everything checked: now, and only now, route.
     if (typeof frameId === 'string' && frameId !== '') frameIds.add(token.id, frameId);
-    for (const line of lines) {
-      line.source = token.name;
-      router.publish(token.app_id, line);
+    // Without an ack mode the 204 goes out first: routing below runs in this same turn, before
+    // any other request (or a read of history) is served, so no client can tell, and the sender
+    // gets its answer — and sends its next batch — while the lines are routed.
+    if (!opts.acknowledged) res.writeHead(204).end();
+    for (let i = 0; i < lines.length; i++) {
+      lines[i].source = token.name;
+      router.publish(token.app_id, lines[i], wires[i]);
     }
     events.received('http', lines.length);
     if (opts.acknowledged) await acknowledge(res, opts.acknowledged);
-    else res.writeHead(204).end();
   };
 }
 

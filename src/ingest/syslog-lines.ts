@@ -45,14 +45,17 @@ export function unknownTokenReport(logger: Logger, intervalMs?: number): DropRep
 }
 
 export interface SyslogLineHandler {
-  /** One message's bytes (a frame or a datagram without its terminator); true when routed. */
-  (text: string, now: Date | (() => Date), address: string): boolean;
+  /**
+   * One message (a frame or a datagram without its terminator) as text, and its bytes when the
+   * caller has them (drains may then copy instead of encoding); true when routed.
+   */
+  (text: string, now: Date | (() => Date), address: string, bytes?: Uint8Array): boolean;
 }
 
 /** The per-message path shared by the stream and datagram listeners of one transport. */
 export function syslogLineHandler(router: Router, events: IngestEvents, transport: Transport, unknown: DropReport): SyslogLineHandler {
   const resolve = (t: string): { name: string } | undefined => router.resolve(t);
-  return (text, now, address) => {
+  return (text, now, address, bytes) => {
     const parsed = parseSyslog(text, now);
     if (!parsed.ok) {
       events.rejected(transport, 'malformed');
@@ -60,8 +63,10 @@ export function syslogLineHandler(router: Router, events: IngestEvents, transpor
     }
     const line = parsed.value;
     // The usual line has its token only in APP-NAME; a token anywhere else is rare and costs a lookup.
+    const msg = line.msg;
     if (line.source.charCodeAt(0) === T && line.source.charCodeAt(1) === DOT) scrubLine(line, resolve);
-    if (router.routeByAppName(line)) return true;
+    // A message a token was scrubbed out of is no longer its bytes: drains encode it afresh.
+    if (router.routeByAppName(line, line.msg === msg ? bytes : undefined)) return true;
     events.rejected(transport, 'unknown_token');
     unknown.note(address);
     return false;

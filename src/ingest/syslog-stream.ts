@@ -30,7 +30,7 @@ function attach(socket: net.Socket, transport: Transport, events: IngestEvents, 
   const framer = new StreamFramer(
     {
       frame(bytes) {
-        if (handle(bytes.toString(), clock, address)) received++; // UTF-8; no arguments is toString's fast path
+        if (handle(bytes.toString(), clock, address, bytes)) received++; // UTF-8; no arguments is toString's fast path
       },
       malformed() {
         events.rejected(transport, 'malformed');

@@ -16,7 +16,7 @@ export function createSyslogUdpSocket(events: IngestEvents, opts: { maxMessageBy
       events.rejected('udp', 'too_large');
       return;
     }
-    if (handle(msg.toString('utf8', 0, end), new Date(), rinfo.address)) events.received('udp', 1);
+    if (handle(msg.toString('utf8', 0, end), new Date(), rinfo.address, msg.subarray(0, end))) events.received('udp', 1);
   });
   socket.on('error', () => {
     /* a bad datagram never takes the socket down; bind errors surface through bind() */

@@ -49,7 +49,7 @@ export class Router {
    * replaced by the token's name, so `t.…` never reaches a subscriber. Returns false when the
    * token is unknown (the line is dropped and counted).
    */
-  routeByAppName(line: LogLine): boolean {
+  routeByAppName(line: LogLine, wire?: Uint8Array): boolean {
     if (this.loops.isLoop(line.hostname, 1, 'syslog')) return true; // our own syslog drain's frame: dropped, counted there
     let tok = this.last;
     if (tok === undefined || line.source !== tok.token) {
@@ -65,14 +65,14 @@ export class Router {
       return true; // known token: counted as rate-limited, not as unknown
     }
     line.source = tok.name;
-    this.publish(tok.app_id, line);
+    this.publish(tok.app_id, line, wire);
     return true;
   }
 
-  /** Delivers a line, whose source is already final, to every subscriber. */
-  publish(appId: string, line: LogLine): void {
+  /** Delivers a line, whose source is already final, to every subscriber (`wire`: see Subscriber). */
+  publish(appId: string, line: LogLine, wire?: Uint8Array): void {
     this.routed++;
     const subs = this.subscribers;
-    for (let i = 0; i < subs.length; i++) subs[i].deliver(appId, line);
+    for (let i = 0; i < subs.length; i++) subs[i].deliver(appId, line, wire);
   }
 }

@@ -4,7 +4,9 @@ import test from 'node:test';
 import fc from 'fast-check';
 import type { LogLine } from '../core/log-line.js';
 import { formatHttpDrainMessage, formatSyslogDrainMessage, octetFrame } from './drain-format.js';
-import { encodeFrame, frameLayout, frameSize, prepareLine, writeFrame } from './frame-writer.js';
+import { encodeFrame, frameLayout, frameSize, newMidCache, prepareLine, prepareWire, wireMsgStart, writeFrame, writeFrameLike } from './frame-writer.js';
+import { formatRfc5424 } from './rfc5424.js';
+import { parseSyslog } from './syslog.js';
 
 const TOKEN = 'd.aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 const HTTP = frameLayout(' host ', ' - ');
@@ -53,6 +55,67 @@ test('one prepared line serves every layout with the same tail (encode once, per
         writeFrame(p, layout.host, b, 0);
         assert.deepEqual(b, encodeFrame(l, layout));
       }
+      // A fan-out: later drains copy the first frame and write their HOSTNAME over it (same
+      // length), or write afresh (another length); each frame lands in a block of its own.
+      const shorter = frameLayout(' d.1 ', ' - - ');
+      const q = prepareLine(l, ' - - ');
+      for (const layout of [SYSLOG, other, shorter, other, SYSLOG]) {
+        const size = frameSize(q, layout.host);
+        const block = Buffer.alloc(size + 7, 0x2a);
+        writeFrameLike(q, layout.host, block, 7, size);
+        assert.deepEqual(block.subarray(7), encodeFrame(l, layout));
+      }
     }),
   );
+});
+
+// The bytes a line arrived in stand in for its fields (prepareWire) only when they are the same
+// bytes; either way the frame is the string formatter's. Lines go through the real parser.
+const headerField = fc.stringMatching(/^[!-~]{1,24}$/);
+const wireLineArb = fc.record({
+  pri: fc.integer({ min: 0, max: 191 }),
+  time: headerField,
+  hostname: headerField,
+  token: headerField,
+  procid: headerField,
+  msgid: headerField,
+  sd: fc.constantFrom('-', '[a b="c"]', '[x@1 k="v\\"]"][y]'),
+  msg: fc.oneof(fc.string({ maxLength: 200, unit: 'binary-ascii' }), fc.string({ maxLength: 60, unit: 'grapheme' }), fc.constantFrom('', '\n', 'x\n', 'a\nb', 'é')),
+  name: fc.constantFrom('app', 'heroku', 'router', 'é'),
+});
+
+test('prepareWire writes the same bytes as prepareLine, and is used for ASCII RFC 5424 frames', () => {
+  let viaWire = 0;
+  let total = 0;
+  fc.assert(
+    fc.property(fc.array(wireLineArb, { minLength: 1, maxLength: 6 }), (specs) => {
+      const cache = newMidCache();
+      for (const s of specs) {
+        const text = formatRfc5424({ pri: s.pri, time: s.time, hostname: s.hostname, source: s.token, procid: s.procid, msgid: s.msgid, sd: s.sd, msg: s.msg });
+        const parsed = parseSyslog(text, new Date());
+        assert.ok(parsed.ok, text);
+        const line = parsed.value;
+        line.source = s.name; // what the router does
+        const frame = Buffer.from(text, 'utf8');
+        const at = wireMsgStart(line, frame);
+        total++;
+        if (/^[\x00-\x7f]*$/.test(text)) {
+          assert.ok(at >= 0, `an ASCII RFC 5424 frame is used as is: ${JSON.stringify(text)}`);
+          viaWire++;
+        } else assert.equal(at, -1);
+        const p = at >= 0 ? prepareWire(line, frame, at, SYSLOG.tailText, cache) : prepareLine(line, SYSLOG.tailText);
+        const out = Buffer.alloc(frameSize(p, SYSLOG.host));
+        writeFrame(p, SYSLOG.host, out, 0);
+        assert.equal(out.toString('utf8'), octetFrame(formatSyslogDrainMessage(line, TOKEN)));
+      }
+    }),
+  );
+  assert.ok(viaWire > total / 4, `the wire path was exercised (${viaWire} of ${total})`);
+});
+
+test('an RFC 3164 frame is never used as is (its timestamp is rewritten by the parser)', () => {
+  const text = '<13>Jan  2 03:04:05 host app[1]: hello';
+  const parsed = parseSyslog(text, new Date('2026-01-02T00:00:00Z'));
+  assert.ok(parsed.ok);
+  assert.equal(wireMsgStart(parsed.value, Buffer.from(text)), -1);
 });

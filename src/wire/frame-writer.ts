@@ -4,11 +4,13 @@
 // `octetFrame(format…DrainMessage(line))` (drain-format.ts stays the reference; a property test
 // holds the two byte-identical).
 
+import { isAscii } from 'node:buffer';
 import type { LogLine } from '../core/log-line.js';
 
 const SP = 0x20;
 const ZERO = 0x30;
 const LF = 0x0a;
+const ONE = 0x31;
 
 /**
  * One drain's message layout, `<PRI>1 TIME{host}SOURCE PROCID{tail}MSG\n`: HTTP drains use
@@ -29,9 +31,24 @@ export function frameLayout(host: string, tail: string): FrameLayout {
 export interface PreparedLine {
   /** `<PRI>1 TIME`. */
   head: Uint8Array;
-  /** `SOURCE PROCID{tail}MSG\n`. */
-  rest: Uint8Array;
+  /** `SOURCE PROCID{tail}`, or (when `msg` is empty) `SOURCE PROCID{tail}MSG\n` whole. */
+  mid: Uint8Array;
+  /** MSG's bytes, a view of the frame the line came in (`prepareWire`); else empty. */
+  msg: Uint8Array;
+  /** 1 when a `\n` follows `msg`. */
+  nl: number;
+  /**
+   * The first frame written for this line (a view of that drain's block) and its HOSTNAME's
+   * length: the next drain whose HOSTNAME is as long copies it whole and writes only its own
+   * HOSTNAME over it (`writeFrameLike`). Valid during the line's delivery only.
+   */
+  written: Uint8Array | undefined;
+  writtenHost: number;
+  /** Where HOSTNAME starts in `written`. */
+  writtenHostAt: number;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * `Buffer#utf8Write(string, offset)`: what `buf.write(string, offset, 'utf8')` calls after
@@ -49,7 +66,59 @@ export function prepareLine(line: LogLine, tailText: string): PreparedLine {
   const end = split + b.utf8Write(rest, split);
   // Plain Uint8Array views: `set` copies them with V8's own memmove, where Buffer#copy goes
   // through argument checks and a binding call (2–3× the time per frame; a fan-out pays it per drain).
-  return { head: new Uint8Array(b.buffer, b.byteOffset, split), rest: new Uint8Array(b.buffer, b.byteOffset + split, end - split) };
+  return { head: new Uint8Array(b.buffer, b.byteOffset, split), mid: new Uint8Array(b.buffer, b.byteOffset + split, end - split), msg: EMPTY, nl: 0, written: undefined, writtenHost: -1, writtenHostAt: 0 };
+}
+
+/**
+ * The RFC 5424 frame a line was parsed from, when its bytes can stand in for the line's own
+ * fields: ASCII (string offsets are byte offsets), `<PRI>1 ` (the RFC 5424 parser, which keeps
+ * PRI and TIMESTAMP as sent), and MSG untouched since parsing (ingest passes no frame when a
+ * token was scrubbed out of it). Then `<PRI>1 TIME` is the frame's start and MSG its end.
+ * Returns where MSG starts, or -1 when the frame cannot be used.
+ */
+export function wireMsgStart(line: LogLine, frame: Uint8Array): number {
+  const headEnd = priWidth(line.pri) + 2 + line.time.length;
+  const msgStart = frame.length - line.msg.length;
+  if (msgStart <= headEnd || frame[headEnd] !== SP || frame[headEnd - line.time.length - 2] !== ONE || !isAscii(frame)) return -1;
+  return msgStart;
+}
+
+/**
+ * prepareLine from the bytes the line arrived in (see wireMsgStart; `msgStart` is its answer):
+ * head and MSG are views of the frame, copied by `writeFrame` without being encoded again, and
+ * `mid` (`SOURCE PROCID{tail}`, the same for a whole connection's lines) comes from `cache`.
+ * The views are valid only while the frame is (the synchronous delivery of the line).
+ */
+export function prepareWire(line: LogLine, frame: Uint8Array, msgStart: number, tailText: string, cache: MidCache): PreparedLine {
+  const headEnd = priWidth(line.pri) + 2 + line.time.length;
+  if (line.source !== cache.source || line.procid !== cache.procid) {
+    cache.source = line.source;
+    cache.procid = line.procid;
+    cache.mid = Buffer.from(`${line.source} ${line.procid}${tailText}`, 'utf8');
+  }
+  const off = frame.byteOffset;
+  return {
+    head: new Uint8Array(frame.buffer, off, headEnd),
+    mid: cache.mid,
+    msg: new Uint8Array(frame.buffer, off + msgStart, frame.length - msgStart),
+    nl: frame[frame.length - 1] === LF ? 0 : 1,
+    written: undefined,
+    writtenHost: -1,
+    writtenHostAt: 0,
+  };
+}
+
+/** The last `SOURCE PROCID{tail}` an encoder wrote, as bytes. */
+export interface MidCache {
+  source: string;
+  procid: string;
+  mid: Uint8Array;
+}
+
+export const newMidCache = (): MidCache => ({ source: '', procid: '', mid: EMPTY });
+
+function priWidth(pri: number): number {
+  return pri < 10 ? 3 : pri < 100 ? 4 : 5;
 }
 
 function digits(n: number): number {
@@ -58,13 +127,13 @@ function digits(n: number): number {
 
 /** Bytes `writeFrame` writes for this line and host. */
 export function frameSize(p: PreparedLine, host: Uint8Array): number {
-  const len = p.head.length + p.rest.length + host.length;
+  const len = p.head.length + host.length + p.mid.length + p.msg.length + p.nl;
   return digits(len) + 1 + len;
 }
 
 /** Writes `<LEN> <PRI>1 TIME{host}REST` at `buf[at]`; `frameSize` bytes must be free there. */
 export function writeFrame(p: PreparedLine, host: Uint8Array, buf: Uint8Array, at: number): void {
-  const len = p.head.length + p.rest.length + host.length;
+  const len = p.head.length + host.length + p.mid.length + p.msg.length + p.nl;
   const width = digits(len);
   for (let i = at + width - 1, n = len; i >= at; i--, n = Math.floor(n / 10)) buf[i] = ZERO + (n % 10);
   let o = at + width;
@@ -72,7 +141,32 @@ export function writeFrame(p: PreparedLine, host: Uint8Array, buf: Uint8Array, a
   buf.set(p.head, o);
   o += p.head.length;
   buf.set(host, o);
-  buf.set(p.rest, o + host.length);
+  o += host.length;
+  buf.set(p.mid, o);
+  o += p.mid.length;
+  if (p.msg.length > 0) {
+    buf.set(p.msg, o);
+    o += p.msg.length;
+  }
+  if (p.nl === 1) buf[o] = LF;
+}
+
+/**
+ * writeFrame for the second and later drains of a line (a fan-out): when a frame of this line
+ * with a HOSTNAME of the same length was written already, that frame is copied whole and this
+ * drain's HOSTNAME written over it — two copies instead of five, and no length digits.
+ */
+export function writeFrameLike(p: PreparedLine, host: Uint8Array, buf: Uint8Array, at: number, size: number): void {
+  const w = p.written;
+  if (w !== undefined && p.writtenHost === host.length) {
+    buf.set(w, at);
+    buf.set(host, at + p.writtenHostAt);
+    return;
+  }
+  writeFrame(p, host, buf, at);
+  p.written = new Uint8Array(buf.buffer, buf.byteOffset + at, size);
+  p.writtenHost = host.length;
+  p.writtenHostAt = size - (p.head.length + host.length + p.mid.length + p.msg.length + p.nl) + p.head.length; // `<LEN> ` + head
 }
 
 /** One whole frame (L10 lines, test messages). */
