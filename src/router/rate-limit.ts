@@ -29,8 +29,9 @@ export class RateLimiter {
   }
 
   /** True when `n` lines may enter now; otherwise they are counted as dropped. */
-  admit(appId: string, n: number, now = Date.now()): boolean {
-    if (this.linesPerSecond <= 0) return true;
+  admit(appId: string, n: number, at?: number): boolean {
+    if (this.linesPerSecond <= 0) return true; // before the clock read: the unlimited default pays nothing per line
+    const now = at ?? Date.now();
     let b = this.buckets.get(appId);
     if (!b) this.buckets.set(appId, (b = { tokens: this.linesPerSecond, last: now, dropped: 0, since: 0 }));
     b.tokens = Math.min(this.linesPerSecond, b.tokens + ((now - b.last) / 1000) * this.linesPerSecond);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { LogLine } from '../core/log-line.js';
 import { decodeLogplexBody } from './logplex1.js';
-import { cookSharing, formatRfc5424, parseRfc5424, readPri } from './rfc5424.js';
+import { cookSharing, fieldwise, formatRfc5424, parseAfterPri, parseRfc5424, priEnd, readPri } from './rfc5424.js';
 
 function parsed(text: string): LogLine {
   const r = parseRfc5424(text);
@@ -174,5 +174,19 @@ test('property: arbitrary text never throws', () => {
       assert.equal(typeof r.ok, 'boolean');
     }),
     { numRuns: 300 },
+  );
+});
+
+test('property: the one-pass header check parses exactly what the field-by-field reference does', () => {
+  // Headers built from characters around the boundaries (SP, controls, DEL, non-ASCII, '-', '[').
+  const unit = fc.constantFrom('a', 'Z', '0', '-', '[', ']', '"', '=', ' ', '  ', '\t', '\n', '\x00', '\x1f', '\x7f', 'é', '\ud83d', '🚀', '\ufeff');
+  const text = fc.array(unit, { maxLength: 60 }).map((u) => u.join(''));
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 191 }), text, fc.boolean(), (pri, rest, dashes) => {
+      const body = dashes ? rest.replace(/^/, '2026-01-01T00:00:00Z h app web.1 ') : rest;
+      const full = `<${pri}>1 ${body}`;
+      assert.deepEqual(parseAfterPri(full, pri), fieldwise(full, pri, priEnd(pri) + 2), JSON.stringify(full));
+    }),
+    { numRuns: 5000 },
   );
 });
