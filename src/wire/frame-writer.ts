@@ -38,17 +38,22 @@ export interface PreparedLine {
   /** 1 when a `\n` follows `msg`. */
   nl: number;
   /**
-   * The first frame written for this line (a view of that drain's block) and its HOSTNAME's
-   * length: the next drain whose HOSTNAME is as long copies it whole and writes only its own
-   * HOSTNAME over it (`writeFrameLike`). Valid during the line's delivery only.
+   * The first frame written for this line — where (`writtenBuf` at `writtenAt`, `writtenSize`
+   * bytes, HOSTNAME at `writtenHostAt`) and its HOSTNAME's length: the next drain whose
+   * HOSTNAME is as long copies it whole and writes only its own HOSTNAME over it
+   * (`writeFrameLike`). A view of it is made only then (`written`): one drain pays nothing.
+   * Valid during the line's delivery only.
    */
-  written: Uint8Array | undefined;
+  writtenBuf: Uint8Array | undefined;
+  writtenAt: number;
+  writtenSize: number;
   writtenHost: number;
-  /** Where HOSTNAME starts in `written`. */
   writtenHostAt: number;
+  written: Uint8Array | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
+const NOT_WRITTEN = { writtenBuf: undefined, writtenAt: 0, writtenSize: 0, writtenHost: -1, writtenHostAt: 0, written: undefined } as const;
 
 /**
  * `Buffer#utf8Write(string, offset)`: what `buf.write(string, offset, 'utf8')` calls after
@@ -66,7 +71,7 @@ export function prepareLine(line: LogLine, tailText: string): PreparedLine {
   const end = split + b.utf8Write(rest, split);
   // Plain Uint8Array views: `set` copies them with V8's own memmove, where Buffer#copy goes
   // through argument checks and a binding call (2–3× the time per frame; a fan-out pays it per drain).
-  return { head: new Uint8Array(b.buffer, b.byteOffset, split), mid: new Uint8Array(b.buffer, b.byteOffset + split, end - split), msg: EMPTY, nl: 0, written: undefined, writtenHost: -1, writtenHostAt: 0 };
+  return { head: new Uint8Array(b.buffer, b.byteOffset, split), mid: new Uint8Array(b.buffer, b.byteOffset + split, end - split), msg: EMPTY, nl: 0, ...NOT_WRITTEN };
 }
 
 /**
@@ -102,9 +107,7 @@ export function prepareWire(line: LogLine, frame: Uint8Array, msgStart: number, 
     mid: cache.mid,
     msg: new Uint8Array(frame.buffer, off + msgStart, frame.length - msgStart),
     nl: frame[frame.length - 1] === LF ? 0 : 1,
-    written: undefined,
-    writtenHost: -1,
-    writtenHostAt: 0,
+    ...NOT_WRITTEN,
   };
 }
 
@@ -157,16 +160,20 @@ export function writeFrame(p: PreparedLine, host: Uint8Array, buf: Uint8Array, a
  * drain's HOSTNAME written over it — two copies instead of five, and no length digits.
  */
 export function writeFrameLike(p: PreparedLine, host: Uint8Array, buf: Uint8Array, at: number, size: number): void {
-  const w = p.written;
-  if (w !== undefined && p.writtenHost === host.length) {
+  const wb = p.writtenBuf;
+  if (wb !== undefined && p.writtenHost === host.length) {
+    const w = (p.written ??= new Uint8Array(wb.buffer, wb.byteOffset + p.writtenAt, p.writtenSize));
     buf.set(w, at);
     buf.set(host, at + p.writtenHostAt);
     return;
   }
   writeFrame(p, host, buf, at);
-  p.written = new Uint8Array(buf.buffer, buf.byteOffset + at, size);
+  p.writtenBuf = buf;
+  p.writtenAt = at;
+  p.writtenSize = size;
   p.writtenHost = host.length;
   p.writtenHostAt = size - (p.head.length + host.length + p.mid.length + p.msg.length + p.nl) + p.head.length; // `<LEN> ` + head
+  p.written = undefined;
 }
 
 /** One whole frame (L10 lines, test messages). */
