@@ -76,6 +76,22 @@ function ratioSummary(rows: RunResult[]): string | undefined {
   const parts: string[] = [];
   const fan = rate(W3);
   if (fan) parts.push(`fan-out to 6 drains ${formatNumber(fan)} lines/s per drain = ${formatNumber(fan / one, 2)}× the single drain's ${formatNumber(one)}`);
+  // CPU per line, from the same rows: Sluice's own (all its threads) and the bench's (generator
+  // and counting sinks). On a 2-core machine the 6 sinks' reads compete with Sluice for the same
+  // cores, so the throughput ratio is bounded by what 6 receivers cost; this shows both shares.
+  const cpuPerLine = (name: string): [number, number] | undefined => {
+    const r = rows.find((x) => x.name === name);
+    const lps = r ? linesPerSec(r) : NaN;
+    return r && r.cpuPct !== undefined && r.benchCpuPct !== undefined && lps > 0 ? [(r.cpuPct / 100 / lps) * 1e6, (r.benchCpuPct / 100 / lps) * 1e6] : undefined;
+  };
+  const c1 = cpuPerLine(W1B);
+  const c6 = cpuPerLine(W3);
+  if (c1 && c6) {
+    parts.push(
+      `CPU per line routed, Sluice / generator + sinks: one drain ${formatNumber(c1[0], 2)} / ${formatNumber(c1[1], 2)} µs, six drains ${formatNumber(c6[0], 2)} / ${formatNumber(c6[1], 2)} µs ` +
+        `(six drains cost Sluice ${formatNumber(c6[0] / c1[0], 2)}× the CPU per line of one, so Sluice alone would deliver ${formatNumber(c1[0] / c6[0], 2)}× per drain)`,
+    );
+  }
   const many = rate('apps, 1 drain each'); // scenario 4's row: "Sluice 10,000 apps, 1 drain each"
   if (many) parts.push(`many apps ${formatNumber(many)} lines/s = ${formatNumber(many / one, 2)}× one app`);
   return parts.length ? `**Ratios (target ≥ 0.6×): ${parts.join('; ')}.**` : undefined;

@@ -210,7 +210,12 @@ export async function sluicePipeline(opts: PipelineOptions): Promise<RunResult> 
     const warm = await p.drive(WARMUP_LINES, 0);
     if (typeof warm.doneAt === 'string') return { name, unavailable: `warm-up failed: ${warm.doneAt}` };
     const m = await measure(p.node.pid, lines, () => p.drive(lines, WARMUP_LINES), p.sinkPids);
-    return { name, ...m, note: lossNote(m, lines, p.sinks.length > 1 ? `${p.sinks.length} drains; lines and lost are per drain` : '') };
+    // Lines that went through a spool had to wait on disk: a receiver that fell behind for longer
+    // than the drain's memory budget lasts (1 MiB: ~5,000 lines).
+    const spooled = await metricSum(p.node, 'sluice_drain_spooled_messages_total');
+    const via = spooled ? `${formatCount(spooled)} lines went through a spool` : '';
+    const what = [p.sinks.length > 1 ? `${p.sinks.length} drains; lines and lost are per drain` : '', via].filter(Boolean).join('; ');
+    return { name, ...m, note: lossNote(m, lines, what) };
   } catch (err) {
     return { name, unavailable: await failure(p.node, err) };
   } finally {
