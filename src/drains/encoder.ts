@@ -9,7 +9,6 @@ import {
   prepareLine,
   prepareWire,
   wireMsgStart,
-  writeFrame,
   writeFrameLike,
   type FrameLayout,
   type PreparedLine,

@@ -165,6 +165,7 @@ export function fieldwise(text: string, pri: number, i: number): Parsed<LogLine>
  * Five header tokens — TIMESTAMP HOSTNAME APP-NAME PROCID MSGID — of characters above SP,
  * separated by one SP each and followed by SP or the end: what `tokenEnd` accepts five times.
  */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what the header may not hold
 const HEADER = /[^\x00-\x20]+ [^\x00-\x20]+ [^\x00-\x20]+ [^\x00-\x20]+ [^\x00-\x20]+(?= |$)/y;
 
 /** The fields of a header HEADER matched from `from` to `end` (MSGID's end). */
