@@ -265,7 +265,7 @@ test('a spilling queue keeps no block buffer once its lines are on disk (1,000 d
   try {
     const q = new DrainQueue({ memoryBytes: 1 << 20, blockBytes: 64 << 10, blockLines: 1000, spool: { dir: path.join(dir, 'd1'), budget: new SpoolBudget(1 << 30, dir), maxBytes: 64 << 20 } });
     q.spillAll = true; // the receiver is failing
-    const refs: WeakRef<ArrayBuffer>[] = [];
+    const refs: WeakRef<ArrayBufferLike>[] = [];
     for (let i = 0; i < 600; i++) {
       q.push(frameOf(i));
       if (refs.at(-1)?.deref() !== q.wbuf.buffer) refs.push(new WeakRef(q.wbuf.buffer));
