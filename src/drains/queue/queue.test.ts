@@ -5,6 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync,
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { SpoolBudget } from './budget.js';
 import { drainAll, frameOf, numbersIn, queueCases, type QueueFactory } from './queue.case.js';
@@ -251,6 +253,30 @@ test('spool records are deflated when that saves a tenth, and read back byte for
     assert.equal(r.lines, 1000);
     assert.equal(q.stats().bytes, raw, 'queued bytes count the frames, not what the disk holds');
     assert.deepEqual(await drainAll(q), Array.from({ length: 1000 }, (_, i) => i));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a spilling queue keeps no block buffer once its lines are on disk (1,000 drains down must not pin 1,000 blocks)', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const dir = tmp();
+  try {
+    const q = new DrainQueue({ memoryBytes: 1 << 20, blockBytes: 64 << 10, blockLines: 1000, spool: { dir: path.join(dir, 'd1'), budget: new SpoolBudget(1 << 30, dir), maxBytes: 64 << 20 } });
+    q.spillAll = true; // the receiver is failing
+    const refs: WeakRef<ArrayBufferLike>[] = [];
+    for (let i = 0; i < 600; i++) {
+      q.push(frameOf(i));
+      if (refs.at(-1)?.deref() !== q.wbuf.buffer) refs.push(new WeakRef(q.wbuf.buffer));
+    }
+    q.sync(); // the open block is sealed and spooled, and its memory copy let go
+    assert.equal(q.stats().memory_bytes, 0);
+    assert.equal(q.stats().disk_lines, 600);
+    await new Promise((r) => setImmediate(r)); // WeakRefs hold their target until the turn ends
+    gc();
+    assert.deepEqual(refs.map((r) => r.deref() !== undefined), refs.map(() => false), 'no block buffer is still reachable');
+    assert.deepEqual(await drainAll(q), Array.from({ length: 600 }, (_, i) => i));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
