@@ -83,6 +83,8 @@ interface OpenBlock {
 }
 
 const MIN_BLOCK_ALLOC = 4096;
+/** `wbuf` between blocks. */
+const NO_BUF = Buffer.alloc(0);
 
 export class DrainQueue {
   readonly loss = new LossReport();
@@ -115,7 +117,7 @@ export class DrainQueue {
   onDirty: (() => void) | undefined;
   private lossInFlight: Loss | undefined;
   /** The open block's buffer, where `begin` told the encoder to write. */
-  wbuf: Buffer = Buffer.alloc(0);
+  wbuf: Buffer = NO_BUF;
 
   constructor(private readonly o: QueueOptions) {
     if (o.spool) {
@@ -195,6 +197,9 @@ export class DrainQueue {
     const ob = this.open;
     if (ob === undefined || ob.lines === 0) return;
     this.open = undefined;
+    // Let go of the buffer: a drain that went quiet would otherwise keep its last block's buffer
+    // (up to a whole block) for as long as it stays quiet — 10,000 such drains, 300 MB.
+    this.wbuf = NO_BUF;
     this.lastBlockBytes = ob.len;
     // A block sealed early (sync, a lone line) should not pin a buffer many times its size.
     const buf = ob.buf.length > 2 * ob.len && ob.len < 65_536 ? Buffer.from(ob.buf.subarray(0, ob.len)) : ob.buf.subarray(0, ob.len);
