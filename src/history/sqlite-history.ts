@@ -362,7 +362,7 @@ export class SqliteHistory implements History {
 
   /**
    * Past the memory budget: forgets the rings of apps idle for EVICT_IDLE_MS whose every line is
-   * in SQLite (written, posted, acknowledged, not failed), least recent first.
+   * in SQLite (written, posted, acknowledged, not failed), those holding the most lines first.
    */
   private evictIdle(): void {
     if (this.cookedLines === 0) return;
@@ -376,7 +376,11 @@ export class SqliteHistory implements History {
     const onDisk = (a: AppHistory): boolean => !a.dirty && !a.claimed && a.written === a.ring.total && a.seq <= this.ackedSeq && a.seq !== this.failedSeq;
     const idle: Array<[string, AppHistory]> = [];
     for (const [id, app] of this.apps) if (app.touched <= idleBefore && onDisk(app)) idle.push([id, app]);
-    idle.sort((a, b) => a[1].touched - b[1].touched);
+    // Most lines first (least recent among equals): every eviction costs a load when the app
+    // next logs, whatever it held, so the fewest evictions that get back within the budget are
+    // the best. Least recent first forgot thousands of apps holding a line or two (they had been
+    // quiet longest) and loaded each again on its next line, for next to no memory.
+    idle.sort((a, b) => b[1].ring.length - a[1].ring.length || a[1].touched - b[1].touched);
     const target = this.memoryBytes / perLine;
     for (const [id, app] of idle) {
       if (this.heldLines <= target) break;
