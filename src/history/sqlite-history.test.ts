@@ -191,3 +191,38 @@ test('past its memory budget the history forgets idle apps and reads them back f
   await h.close();
   db.close();
 });
+
+test('past its budget the history forgets the idle apps holding the most lines, not the many that hold one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const small = Array.from({ length: 50 }, (_, i) => `small-${i}`);
+  const big = Array.from({ length: 10 }, (_, i) => `big-${i}`);
+  let db = openDatabase(dir);
+  let h = new SqliteHistory(db, { flushMs: 5 });
+  for (const a of small) h.deliver(a, line(1));
+  for (const a of big) for (let i = 1; i <= 300; i++) h.deliver(a, line(i));
+  await h.close();
+  db.close();
+
+  // Reopened with a small budget: the small apps are touched first (quiet the longest), then the big ones.
+  db = openDatabase(dir);
+  h = new SqliteHistory(db, { flushMs: 5, memoryBytes: 64 * 1024, evictIdleMs: 0 });
+  const reopened = { h, db };
+  t.after(async () => {
+    await reopened.h.close();
+    reopened.db.close();
+  });
+  for (const a of small) assert.equal((await h.read(a, 10)).length, 1);
+  await new Promise((r) => setTimeout(r, 30));
+  for (const a of big) assert.equal((await h.read(a, 1500)).length, 300);
+  h.deliver('other', line(1)); // something cooked: the memory estimate has a line size
+  await h.durable();
+  let last = -1;
+  for (let k = 0; k < 400 && (h.evicted === 0 || h.evicted !== last); k++) {
+    last = h.evicted;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(h.evicted > 0, 'past the budget, idle apps are evicted');
+  assert.ok(h.evicted <= big.length, `only big apps are evicted (${h.evicted} evictions)`);
+  for (const a of big) assert.equal((await h.read(a, 1500)).length, 300, a);
+});

@@ -88,6 +88,8 @@ const OUTBOX_MAX = 4 * PART_LINES;
  */
 export const HISTORY_MEMORY_BYTES = 40 << 20;
 const EVICT_IDLE_MS = 1_000;
+/** Least time between two looks at every app for eviction. */
+const EVICT_SCAN_MS = 250;
 /** Per cooked line beyond its text: the string header and the ring slot. */
 const LINE_OVERHEAD = 32;
 
@@ -113,6 +115,14 @@ export class SqliteHistory implements History {
   private readonly sliceMs: number;
   private readonly onError: (err: unknown) => void;
   private readonly load;
+  /**
+   * Apps that may have rows on disk without a ring in memory: those the table held at start, and
+   * those evicted since. Any other app touched for the first time has no history to load, so its
+   * first line costs no query (10,000 apps starting to log: 10,000 SELECTs on the routing thread).
+   */
+  private readonly stored: Set<string>;
+  /** When evictIdle last looked at every app (it runs at most every EVICT_SCAN_MS). */
+  private evictScanAt = 0;
   /** The writer on this thread: always for drop() ordering without a worker, and the fallback. */
   private local: HistoryDiskWriter | undefined;
   private worker: Worker | undefined;
@@ -156,6 +166,7 @@ export class SqliteHistory implements History {
     this.sliceMs = opts.sliceMs ?? SLICE_MS;
     this.onError = opts.onError ?? (() => {});
     this.load = db.prepare('SELECT seq, n, lines FROM history WHERE app_id = ? ORDER BY seq DESC');
+    this.stored = new Set((db.prepare('SELECT DISTINCT app_id FROM history').pluck().all() as string[]));
     if (db.memory || opts.worker === false) this.local = new HistoryDiskWriter(db, this.capacity);
     else this.startWorker();
     this.timer = setInterval(this.nextJob, opts.flushMs ?? 50);
@@ -220,6 +231,7 @@ export class SqliteHistory implements History {
       this.dirty.delete(app);
       this.heldLines -= app.ring.length;
     }
+    this.stored.delete(appId);
     this.apps.delete(appId); // a flush in progress skips it when it posts
     this.send({ op: 'drop', appId });
   }
@@ -353,21 +365,30 @@ export class SqliteHistory implements History {
 
   /**
    * Past the memory budget: forgets the rings of apps idle for EVICT_IDLE_MS whose every line is
-   * in SQLite (written, posted, acknowledged, not failed), least recent first.
+   * in SQLite (written, posted, acknowledged, not failed), those holding the most lines first.
    */
   private evictIdle(): void {
     if (this.cookedLines === 0) return;
     const perLine = this.cookedBytes / this.cookedLines + LINE_OVERHEAD;
     if (this.heldLines * perLine <= this.memoryBytes) return;
+    // Looking at every app each 50 ms flush is most of the cost with 10,000 apps; an app becomes
+    // evictable only after EVICT_IDLE_MS anyway.
+    if (this.clock - this.evictScanAt < Math.min(EVICT_SCAN_MS, this.evictIdleMs)) return;
+    this.evictScanAt = this.clock;
     const idleBefore = this.clock - this.evictIdleMs;
     const onDisk = (a: AppHistory): boolean => !a.dirty && !a.claimed && a.written === a.ring.total && a.seq <= this.ackedSeq && a.seq !== this.failedSeq;
     const idle: Array<[string, AppHistory]> = [];
     for (const [id, app] of this.apps) if (app.touched <= idleBefore && onDisk(app)) idle.push([id, app]);
-    idle.sort((a, b) => a[1].touched - b[1].touched);
+    // Most lines first (least recent among equals): every eviction costs a load when the app
+    // next logs, whatever it held, so the fewest evictions that get back within the budget are
+    // the best. Least recent first forgot thousands of apps holding a line or two (they had been
+    // quiet longest) and loaded each again on its next line, for next to no memory.
+    idle.sort((a, b) => b[1].ring.length - a[1].ring.length || a[1].touched - b[1].touched);
     const target = this.memoryBytes / perLine;
     for (const [id, app] of idle) {
       if (this.heldLines <= target) break;
       this.apps.delete(id);
+      this.stored.add(id);
       this.heldLines -= app.ring.length;
       this.evicted++;
     }
@@ -451,14 +472,17 @@ export class SqliteHistory implements History {
     let app = this.apps.get(appId);
     if (app === undefined) {
       app = { ring: new Ring<Entry>(this.capacity), written: 0, dirty: false, touched: this.clock, claimed: false, seq: 0 };
-      const rows: string[][] = [];
-      let lines = 0;
-      for (const row of this.load.iterate(appId) as Iterable<{ seq: number; n: number; lines: string }>) {
-        rows.unshift(JSON.parse(row.lines) as string[]);
-        lines += row.n;
-        if (lines >= this.capacity) break;
+      if (this.stored.has(appId)) {
+        const rows: string[][] = [];
+        let lines = 0;
+        for (const row of this.load.iterate(appId) as Iterable<{ seq: number; n: number; lines: string }>) {
+          rows.unshift(JSON.parse(row.lines) as string[]);
+          lines += row.n;
+          if (lines >= this.capacity) break;
+        }
+        for (const chunk of rows) for (const text of chunk) app.ring.push(text);
+        this.stored.delete(appId); // in memory now, until evicted again
       }
-      for (const chunk of rows) for (const text of chunk) app.ring.push(text);
       app.written = app.ring.total; // already on disk
       this.heldLines += app.ring.length;
       this.apps.set(appId, app);

@@ -281,3 +281,19 @@ test('a spilling queue keeps no block buffer once its lines are on disk (1,000 d
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a queue holds no block buffer once its blocks are taken and delivered (a quiet drain keeps no memory)', () => {
+  const q = new DrainQueue({ memoryBytes: 1 << 20, blockBytes: 64 << 10, blockLines: 1000 });
+  for (let i = 0; i < 100; i++) q.push(Buffer.from(`frame ${i} ${'x'.repeat(200)}\n`));
+  assert.ok(q.wbuf.length >= 100 * 200, 'the open block is written in place');
+  const b = q.take();
+  assert.ok(b);
+  assert.equal(b.lines, 100);
+  q.ack(b);
+  assert.equal(q.wbuf.length, 0, 'the sealed block’s buffer is no longer referenced by the queue');
+  assert.equal(q.stats().memory_bytes, 0);
+  q.push(Buffer.from('again\n'));
+  const c = q.take();
+  assert.equal(c?.lines, 1);
+  assert.equal(c?.buf?.toString(), 'again\n');
+});
