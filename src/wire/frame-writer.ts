@@ -6,6 +6,7 @@
 
 import { isAscii } from 'node:buffer';
 import type { LogLine } from '../core/log-line.js';
+import { priEnd } from './rfc5424.js';
 
 const SP = 0x20;
 const ZERO = 0x30;
@@ -38,22 +39,21 @@ export interface PreparedLine {
   /** 1 when a `\n` follows `msg`. */
   nl: number;
   /**
-   * The first frame written for this line — where (`writtenBuf` at `writtenAt`, `writtenSize`
-   * bytes, HOSTNAME at `writtenHostAt`) and its HOSTNAME's length: the next drain whose
+   * The first frame written for this line — where (`writtenBuf` at `writtenAt`, HOSTNAME at
+   * `writtenHostAt`; as long as the next drain's frame when their HOSTNAMEs are) and its HOSTNAME's length: the next drain whose
    * HOSTNAME is as long copies it whole and writes only its own HOSTNAME over it
    * (`writeFrameLike`). A view of it is made only then (`written`): one drain pays nothing.
    * Valid during the line's delivery only.
    */
   writtenBuf: Uint8Array | undefined;
   writtenAt: number;
-  writtenSize: number;
   writtenHost: number;
   writtenHostAt: number;
   written: Uint8Array | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
-const NOT_WRITTEN = { writtenBuf: undefined, writtenAt: 0, writtenSize: 0, writtenHost: -1, writtenHostAt: 0, written: undefined } as const;
+const NOT_WRITTEN = { writtenBuf: undefined, writtenAt: 0, writtenHost: -1, writtenHostAt: 0, written: undefined } as const;
 
 /**
  * `Buffer#utf8Write(string, offset)`: what `buf.write(string, offset, 'utf8')` calls after
@@ -82,7 +82,7 @@ export function prepareLine(line: LogLine, tailText: string): PreparedLine {
  * Returns where MSG starts, or -1 when the frame cannot be used.
  */
 export function wireMsgStart(line: LogLine, frame: Uint8Array): number {
-  const headEnd = priWidth(line.pri) + 2 + line.time.length;
+  const headEnd = priEnd(line.pri) + 2 + line.time.length;
   const msgStart = frame.length - line.msg.length;
   if (msgStart <= headEnd || frame[headEnd] !== SP || frame[headEnd - line.time.length - 2] !== ONE || !isAscii(frame)) return -1;
   return msgStart;
@@ -95,7 +95,7 @@ export function wireMsgStart(line: LogLine, frame: Uint8Array): number {
  * The views are valid only while the frame is (the synchronous delivery of the line).
  */
 export function prepareWire(line: LogLine, frame: Uint8Array, msgStart: number, tailText: string, cache: MidCache): PreparedLine {
-  const headEnd = priWidth(line.pri) + 2 + line.time.length;
+  const headEnd = priEnd(line.pri) + 2 + line.time.length;
   if (line.source !== cache.source || line.procid !== cache.procid) {
     cache.source = line.source;
     cache.procid = line.procid;
@@ -119,10 +119,6 @@ export interface MidCache {
 }
 
 export const newMidCache = (): MidCache => ({ source: '', procid: '', mid: EMPTY });
-
-function priWidth(pri: number): number {
-  return pri < 10 ? 3 : pri < 100 ? 4 : 5;
-}
 
 function digits(n: number): number {
   return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : String(n).length;
@@ -162,7 +158,7 @@ export function writeFrame(p: PreparedLine, host: Uint8Array, buf: Uint8Array, a
 export function writeFrameLike(p: PreparedLine, host: Uint8Array, buf: Uint8Array, at: number, size: number): void {
   const wb = p.writtenBuf;
   if (wb !== undefined && p.writtenHost === host.length) {
-    const w = (p.written ??= new Uint8Array(wb.buffer, wb.byteOffset + p.writtenAt, p.writtenSize));
+    const w = (p.written ??= new Uint8Array(wb.buffer, wb.byteOffset + p.writtenAt, size));
     buf.set(w, at);
     buf.set(host, at + p.writtenHostAt);
     return;
@@ -170,7 +166,6 @@ export function writeFrameLike(p: PreparedLine, host: Uint8Array, buf: Uint8Arra
   writeFrame(p, host, buf, at);
   p.writtenBuf = buf;
   p.writtenAt = at;
-  p.writtenSize = size;
   p.writtenHost = host.length;
   p.writtenHostAt = size - (p.head.length + host.length + p.mid.length + p.msg.length + p.nl) + p.head.length; // `<LEN> ` + head
   p.written = undefined;
