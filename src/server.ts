@@ -218,6 +218,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       health: cluster ? (id) => cluster.ownership.health(id) : undefined,
     },
     engine: cluster ? () => engineHealth(cluster) : undefined,
+    onHistoryError: (appId, err) => logger.warn({ app: appId, err: err instanceof Error ? err.message : String(err) }, 'a log session could not read the history: it got an L15 line'),
   };
   const addons = new Provisioner(store, {
     publicUrl: () => deps.config.publicUrl,

@@ -49,6 +49,12 @@ test('three nodes: concurrent adds keep the rules; each drain line is delivered 
     }),
     'every node reports the same owner and counters',
   );
+  // The list with `?health=1` carries the same owner's health on every node.
+  for (const n of nodes) {
+    const [d] = (await n.api('GET', '/apps/once/log-drains?health=1')).body as { id: string; health: { owner: string; delivered: number } }[];
+    assert.equal(d.id, drainId);
+    assert.ok(d.health && d.health.delivered >= 300, `${n.url}: health in the list`);
+  }
   const ids = await Promise.all(nodes.map(nodeId));
   const h = (await a.api('GET', `/apps/once/log-drains/${drainId}`)).body.health;
   assert.ok(ids.includes(h.owner), 'the owner is one of the nodes');

@@ -66,7 +66,15 @@ describe('drains through sluice serve', () => {
 
     const list = await s.api('GET', '/apps/drainsapi/log-drains');
     assert.equal(list.body.length, 3);
-    assert.ok(list.body.every((x: { health?: unknown }) => x.health === undefined), 'health only on the single GET');
+    assert.ok(list.body.every((x: { health?: unknown }) => x.health === undefined), 'no health in the plain list');
+    // `?health=1` (the console's poll): the same drains, each with the single GET's health.
+    const withHealth = await s.api('GET', '/apps/drainsapi/log-drains?health=1');
+    assert.deepEqual(withHealth.body.map((x: { id: string }) => x.id), list.body.map((x: { id: string }) => x.id));
+    for (const x of withHealth.body as { id: string; health: Record<string, unknown> }[]) {
+      const one = (await s.api('GET', `/apps/drainsapi/log-drains/${x.id}`)).body;
+      assert.deepEqual(Object.keys(x.health).sort(), Object.keys(one.health).sort(), x.id);
+      assert.equal(x.health.state, one.health.state);
+    }
 
     for (const key of [d.id, d.token, url]) {
       const one = await s.api('GET', `/apps/drainsapi/log-drains/${encodeURIComponent(key)}`);

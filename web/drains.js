@@ -80,10 +80,8 @@ export class DrainsPanel {
     /** @type {any[]} */
     let drains;
     try {
-      /** @type {any[]} */
-      const list = await call(key, 'GET', `/apps/${seg(app)}/log-drains`);
-      // Health is only on the single-drain route; ask for each drain at once.
-      drains = await Promise.all(list.map((d) => call(key, 'GET', `/apps/${seg(app)}/log-drains/${seg(String(d.id))}`).catch(() => ({ ...d, health: null }))));
+      // Every drain with its health in one answer: a drain removed meanwhile is simply not listed.
+      drains = await call(key, 'GET', `/apps/${seg(app)}/log-drains?health=1`);
     } catch (err) {
       if (app !== this.app) return;
       if (err instanceof ApiError && err.kind === 'refused') return this.hooks.failed(err);

@@ -27,6 +27,8 @@ export interface RunResult {
   lost?: number;
   note?: string;
   unavailable?: string;
+  /** From the first write to the last write flushed or answered (the rate the sender offered). */
+  sendMs?: number;
   /** A paced search's answer row: the highest rate delivered without loss (lines/s). */
   bestRate?: number;
 }

@@ -46,6 +46,8 @@ export interface ApiDeps {
   };
   /** Cluster mode: the engine's health, which `/healthz` reports (degraded when it is not ok). */
   engine?: () => { status: 'ok' | 'degraded'; engine: unknown };
+  /** A session's history could not be read (the reader got an L15 line instead). */
+  onHistoryError?: (appId: string, err: unknown) => void;
   /** Runs before an app is deleted (add-ons are deprovisioned, drains stopped). */
   beforeAppDelete?: (appId: string) => Promise<void>;
 }

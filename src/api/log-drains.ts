@@ -37,6 +37,12 @@ export function findDrain(drains: DrainRecord[], key: string): DrainRecord | und
 /** Telemetry drains share the store (and the per-app limit) but are listed under /telemetry-drains. */
 const logDrains = (ctx: Ctx, appId: string): DrainRecord[] => ctx.deps.store.listDrains(appId).filter((d) => !d.telemetry);
 
+/** A drain's health: this node's, or the owner's in a cluster; null where drains are off. */
+async function healthOf(ctx: Ctx, id: string): Promise<unknown> {
+  const d = ctx.deps.drains;
+  return (d?.health ? await d.health(id) : d?.manager.health(id)) ?? null;
+}
+
 function drainOf(ctx: Ctx): { app: AppRecord; drain: DrainRecord } {
   const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
   const drain = findDrain(logDrains(ctx, app.id), ctx.params.drain ?? '');
@@ -45,10 +51,15 @@ function drainOf(ctx: Ctx): { app: AppRecord; drain: DrainRecord } {
 }
 
 export const logDrainRoutes: RouteModule = (r) => {
-  r.on('GET', '/apps/:app/log-drains', (ctx) => {
+  r.on('GET', '/apps/:app/log-drains', async (ctx) => {
     const app = ctx.deps.auth.app(ctx.principal(), ctx.params.app ?? '');
     const { store } = ctx.deps;
-    sendJson(ctx.res, 200, logDrains(ctx, app.id).map((d) => drainView(d, store)));
+    const list = logDrains(ctx, app.id);
+    // `?health=1` (the console's poll): every drain with its health in one answer, so a drain
+    // removed between a list and a per-drain read is never asked for (and never a 404).
+    if (ctx.query.get('health') !== '1') return sendJson(ctx.res, 200, list.map((d) => drainView(d, store)));
+    const withHealth = await Promise.all(list.map(async (d) => ({ ...drainView(d, store), health: await healthOf(ctx, d.id) })));
+    sendJson(ctx.res, 200, withHealth);
   });
 
   r.on('POST', '/apps/:app/log-drains', async (ctx) => {
@@ -82,9 +93,7 @@ export const logDrainRoutes: RouteModule = (r) => {
 
   r.on('GET', '/apps/:app/log-drains/:drain', async (ctx) => {
     const { drain } = drainOf(ctx);
-    const d = ctx.deps.drains;
-    const health = (d?.health ? await d.health(drain.id) : d?.manager.health(drain.id)) ?? null;
-    sendJson(ctx.res, 200, { ...drainView(drain, ctx.deps.store), health });
+    sendJson(ctx.res, 200, { ...drainView(drain, ctx.deps.store), health: await healthOf(ctx, drain.id) });
   });
 
   r.on('DELETE', '/apps/:app/log-drains/:drain', async (ctx) => {

@@ -52,6 +52,6 @@ export const logSessionRoutes: RouteModule = (r) => {
       throw new SluiceError('not_found', 'Log session not found, expired or already read: a session must be opened within 60 seconds, and one without tail serves its history once.');
     }
     // `batch=1` (SSE only, the web console): many lines per event; see tail/sse-batch.ts.
-    await serveSession(ctx.req, ctx.res, s, { history: ctx.deps.history, hub: ctx.deps.hub }, { batch: ctx.query.get('batch') === '1' });
+    await serveSession(ctx.req, ctx.res, s, { history: ctx.deps.history, hub: ctx.deps.hub, onHistoryError: ctx.deps.onHistoryError }, { batch: ctx.query.get('batch') === '1' });
   });
 };

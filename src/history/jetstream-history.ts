@@ -1,13 +1,15 @@
 // Cluster history: one replicated JetStream stream, one subject per app, lines batched into messages.
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { LogLine } from '../core/log-line.js';
-import { retrying, type NatsLink } from '../engine/nats/link.js';
+import { EngineTimeout, retrying, type NatsLink } from '../engine/nats/link.js';
 import { HISTORY_LINES, type History } from './contract.js';
 import { SubjectBatcher } from '../engine/nats/batcher.js';
 import { decodeLines } from '../engine/nats/lines.js';
 import type { MessageSpool } from '../engine/nats/message-spool.js';
 
 export const HISTORY_STREAM = 'SLUICE_HISTORY';
+/** A history read gets this many engine deadlines: time to replace a reader placed on a dead peer. */
+const READ_DEADLINES = 3;
 export const historySubject = (appId: string): string => `sluice.history.${appId}`;
 
 export interface JetStreamHistoryOptions {
@@ -41,8 +43,9 @@ export async function ensureHistoryStream(link: NatsLink): Promise<void> {
 /**
  * `deliver` queues into a SubjectBatcher (every 50 ms one message per app, one flush in flight),
  * so the stream holds one cluster-wide order: the order its leader stored the batches of all
- * nodes. `read` replays the app's subject (at most 1,500 messages) with an ephemeral consumer,
- * takes the newest lines, then adds this node's lines still waiting. `settled()` resolves once
+ * nodes. `read` asks the leader for the app's newest message, replays the subject up to it (at
+ * most 1,500 messages) with an ephemeral consumer, takes the newest lines, then adds this node's
+ * lines still waiting. `settled()` resolves once
  * every line delivered before the call is in the replicated stream (`--ack replicated`).
  */
 export class JetStreamHistory implements History {
@@ -91,7 +94,8 @@ export class JetStreamHistory implements History {
     const want = Math.max(0, Math.min(n, HISTORY_LINES));
     if (want === 0) return [];
     await this.purging.get(appId);
-    const { result: all, waiting } = await this.batcher.reading(appId, () => this.link.call(this.replay(appId), 'read history'));
+    const budget = this.link.timeoutMs * READ_DEADLINES;
+    const { result: all, waiting } = await this.batcher.reading(appId, () => this.link.call(this.replay(appId, budget), 'read history', budget));
     for (const l of waiting) all.push(l);
     const newest = all.slice(-HISTORY_LINES);
     if (!keep) return newest.slice(-want);
@@ -123,10 +127,30 @@ export class JetStreamHistory implements History {
     return this.batcher.close();
   }
 
-  /** Every line the stream holds for the app, oldest first (at most 1,500 messages). */
-  private async replay(appId: string): Promise<LogLine[]> {
+  /**
+   * Every line the stream holds for the app, oldest first (at most 1,500 messages). The stream
+   * leader names the app's newest message first; the reader (an ephemeral consumer, placed on any
+   * peer) hands out messages until that one. A reader on a follower still catching up waits for
+   * it; one that does not answer or stops (placed on a dead peer, see `retrying`) is abandoned and
+   * another made, within `budgetMs`. Never a short answer.
+   */
+  private async replay(appId: string, budgetMs: number): Promise<LogLine[]> {
+    const deadline = Date.now() + budgetMs;
+    for (;;) {
+      // Asked again on each try: another node may have purged the app meanwhile.
+      const newest = await this.link.parts.jsm.streams.getMessage(HISTORY_STREAM, { last_by_subj: historySubject(appId) });
+      if (!newest) return [];
+      try {
+        return await this.replayUntil(appId, newest.seq, deadline);
+      } catch (err) {
+        if (!(err instanceof EngineTimeout) || Date.now() >= deadline) throw err;
+      }
+    }
+  }
+
+  private async replayUntil(appId: string, lastSeq: number, deadline: number): Promise<LogLine[]> {
     const { js, jsm } = this.link.parts;
-    // A creation that does not answer within a quarter of the deadline is asked again (see `retrying`).
+    // A creation that does not answer within a quarter of the engine deadline is asked again.
     const ci = await retrying(
       () =>
         jsm.consumers.add(HISTORY_STREAM, {
@@ -138,24 +162,23 @@ export class JetStreamHistory implements History {
           inactive_threshold: 10_000_000_000,
         }),
       this.link.timeoutMs / 4,
-      this.link.timeoutMs,
+      Math.max(1, deadline - Date.now()),
       'open a history reader',
     );
     const out: LogLine[] = [];
     try {
-      if (ci.num_pending === 0) return out;
       const c = await js.consumers.get(HISTORY_STREAM, ci.name);
-      let left = ci.num_pending;
-      while (left > 0) {
-        const it = await c.fetch({ max_messages: Math.min(left, 500), expires: 1_000 });
+      for (let seen = 0; seen < lastSeq; ) {
+        const it = await c.fetch({ max_messages: 500, expires: Math.max(100, Math.min(1_000, deadline - Date.now())) });
         let got = 0;
         for await (const m of it) {
           got++;
           for (const l of decodeLines(m.data)) out.push(l);
-          left = m.info.pending;
-          if (left === 0) break;
+          seen = m.seq;
+          if (seen >= lastSeq) break;
         }
-        if (got === 0) break;
+        // The newest message did not come: a stalled reader, never a shortened history.
+        if (got === 0) throw new EngineTimeout(`read history: the reader stopped before message ${lastSeq} (at ${seen})`);
       }
     } finally {
       jsm.consumers.delete(HISTORY_STREAM, ci.name).catch(() => {});

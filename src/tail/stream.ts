@@ -16,6 +16,8 @@ export interface StreamDeps {
   /** Lines a slow reader may have queued before the oldest are dropped (L11). */
   tailBuffer?: number;
   heartbeatMs?: number;
+  /** The history could not be read: the reader gets an L15 line, the operator this call. */
+  onHistoryError?: (appId: string, err: unknown) => void;
 }
 
 export interface StreamOptions {
@@ -135,7 +137,8 @@ export async function serveSession(
     try {
       const keep = compileFilter(session.filter);
       for (const line of await deps.history.read(session.appId, session.lines, keep)) writer.write(line);
-    } catch {
+    } catch (err) {
+      deps.onHistoryError?.(session.appId, err);
       writer.write(l15());
     }
   }

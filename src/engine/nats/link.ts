@@ -117,11 +117,11 @@ export class NatsLink {
     return new SluiceError('unavailable', `Configuration changes are unavailable: ${why}. Input is still accepted; try again later.`);
   }
 
-  /** `p` with the engine deadline; a timeout or failure marks the engine unreachable. */
-  async call<T>(p: Promise<T>, what: string): Promise<T> {
+  /** `p` with the engine deadline (or `ms`); a timeout or failure marks the engine unreachable. */
+  async call<T>(p: Promise<T>, what: string, ms = this.timeoutMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new EngineTimeout(`${what}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => reject(new EngineTimeout(`${what}: no answer within ${ms} ms`)), ms);
     });
     try {
       return await Promise.race([p, deadline]);
