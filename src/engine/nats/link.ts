@@ -191,7 +191,9 @@ export function isEngineDown(err: unknown): boolean {
   // back, a stream without a leader, peers not placed): the engine is there but cannot answer yet.
   if (e?.status === 503) return true;
   const text = `${e?.name ?? ''} ${e?.message ?? ''}`;
-  return /Timeout|timeout|NoResponders|no responders|ConnectionError|closed|disconnect|ClosedConnection|503|temporarily unavailable|not available|no suitable peers|insufficient resources|no leader/i.test(text);
+  // A publish nobody answers after the client's own retries (a stream still electing its leader
+  // after a pause) comes back from the JetStream client as "jetstream is not enabled".
+  return /Timeout|timeout|NoResponders|no responders|JetStreamNotEnabled|jetstream is not enabled|ConnectionError|closed|disconnect|ClosedConnection|503|temporarily unavailable|not available|no suitable peers|insufficient resources|no leader/i.test(text);
 }
 
 /** The JetStream API error code for "wrong last sequence" (a create-only key already exists). */
