@@ -8,9 +8,9 @@ import { decodeLines } from '../engine/nats/lines.js';
 import type { MessageSpool } from '../engine/nats/message-spool.js';
 
 export const HISTORY_STREAM = 'SLUICE_HISTORY';
+export const historySubject = (appId: string): string => `sluice.history.${appId}`;
 /** A history read gets this many engine deadlines: time to replace a reader placed on a dead peer. */
 const READ_DEADLINES = 3;
-export const historySubject = (appId: string): string => `sluice.history.${appId}`;
 
 export interface JetStreamHistoryOptions {
   node: string;
@@ -45,8 +45,8 @@ export async function ensureHistoryStream(link: NatsLink): Promise<void> {
  * so the stream holds one cluster-wide order: the order its leader stored the batches of all
  * nodes. `read` asks the leader for the app's newest message, replays the subject up to it (at
  * most 1,500 messages) with an ephemeral consumer, takes the newest lines, then adds this node's
- * lines still waiting. `settled()` resolves once
- * every line delivered before the call is in the replicated stream (`--ack replicated`).
+ * lines still waiting. `settled()` resolves once every line delivered before the call is in the
+ * replicated stream (`--ack replicated`).
  */
 export class JetStreamHistory implements History {
   private readonly batcher: SubjectBatcher;
