@@ -141,6 +141,12 @@ test('NATS paused (SIGSTOP) for 10 s: API writes answer 503 at once, input is ac
   // A refusal while JetStream elects its leaders is a 503; anything else names the server's reason.
   assert.ok(back, `writes work again (last answer: ${last}; ${unexpectedLogged(a)})`);
   const writesBackMs = Date.now() - resumed;
+  // The name refused with 503 during the pause is free: its claim, sent before the pause was
+  // known and stored once NATS read it, is reused by its node, not "taken" for 30 s.
+  // (A 503 while a stream still settles is asked again, as a client does.)
+  let retried = { status: 0, body: {} as unknown };
+  await within(20_000, async () => (retried = await a.api('POST', '/apps', { name: 'not-now' })).status !== 503);
+  assert.equal(retried.status, 201, `the refused name can be created once the engine is back: ${JSON.stringify(retried.body)}`);
   assert.ok(await within(10_000, async () => (await b.api('GET', '/apps/back-again')).status === 200));
   assert.ok(await within(15_000, async () => (await b.api('GET', '/healthz')).body.status === 'ok'));
   // Nothing acknowledged during the pause is lost: all of it in the history and at the drain.

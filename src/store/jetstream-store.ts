@@ -53,6 +53,12 @@ export class JetStreamStore extends MirrorReads implements ConfigStore {
   private probe: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
   private closed = false;
+  /**
+   * Holders of claims this node asked for in requests it then refused (the engine did not
+   * answer): no record is ever written for them, so a claim they hold is this node's to reuse.
+   * Without this, a client retrying a refused `apps:create` got "name taken" for STALE_CLAIM_MS.
+   */
+  private readonly refusedHolders = new Set<string>();
 
   private constructor(private readonly o: JetStreamStoreOptions) {
     super();
@@ -184,18 +190,29 @@ export class JetStreamStore extends MirrorReads implements ConfigStore {
    * a create that lost a race by microseconds is caught here rather than believed.
    */
   private async claim(key: string, owner: string): Promise<boolean> {
-    const rev = await this.create(key, owner);
-    const now = await this.get(key);
+    let rev: number | undefined;
+    let now: KvEntry | null;
+    try {
+      rev = await this.create(key, owner);
+      now = await this.get(key);
+    } catch (err) {
+      // The create may still land once the engine answers again; the request is refused either way.
+      this.refusedHolders.add(owner);
+      throw err;
+    }
     if (rev !== undefined) {
       if (now !== null && now.string() !== owner) return false; // overwritten by a racing create: theirs
       this.applied(key, owner, now?.revision ?? rev);
       return true;
     }
     if (now?.string() === owner) return true;
-    if (now && this.stale(now)) {
-      // Left by a node that died between its claim and its record: freed, then claimed anew.
-      this.o.logger.warn({ key }, 'removing a stale claim whose record does not exist');
+    const holder = now?.string() ?? '';
+    if (now && (this.refusedHolders.has(holder) || this.stale(now))) {
+      // Left by a request this node refused, or by a node that died between its claim and its
+      // record: freed, then claimed anew.
+      this.o.logger.warn({ key }, 'removing a claim whose record was never written');
       await this.remove(key);
+      this.refusedHolders.delete(holder);
       return this.claim(key, owner);
     }
     return false;
