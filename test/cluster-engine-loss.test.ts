@@ -81,8 +81,11 @@ test('kill -9 of one NATS server under load with --ack replicated: no acknowledg
   const writesBack: number[] = [];
   for (const [i, n] of nodes.entries()) {
     let last = '';
+    let attempt = 0;
     const back = await within(20_000, async () => {
-      const r = await n.api('POST', '/apps', { name: `after-kill-${i}` });
+      // A new name each try: a refused create may still land late and hold its name (up to 30 s
+      // when its record was never written; docs/operations.md), which is not what this checks.
+      const r = await n.api('POST', '/apps', { name: `after-kill-${i}-${attempt++}` });
       last = `${r.status} ${JSON.stringify(r.body)}`;
       return r.status === 201;
     });
