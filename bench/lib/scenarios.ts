@@ -271,7 +271,10 @@ export async function sluicePacedMax(opts: PipelineOptions, rates: number[], sec
   rows.push({
     name: `${opts.name}: highest paced rate without loss`,
     bestRate: best,
-    note: best !== undefined ? `${best.toLocaleString('en-US')} lines/s (${seconds} s at each rate; rates tried: ${rates.slice(0, rows.length).map((r) => r.toLocaleString('en-US')).join(', ')})` : `none of the rates tried (${rates[0].toLocaleString('en-US')} lines/s lost lines)`,
+    note:
+      best !== undefined
+        ? `${best.toLocaleString('en-US')} lines/s (${seconds} s at each rate; rates tried: ${rates.slice(0, rows.length).map((r) => r.toLocaleString('en-US')).join(', ')})`
+        : `none of the rates tried (${rates[0].toLocaleString('en-US')} lines/s: ${rows[0]?.lost ? 'lines lost' : 'not offered or not measured'})`,
   });
   return rows;
 }

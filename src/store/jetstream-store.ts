@@ -1,6 +1,7 @@
 // The cluster configuration store: a replicated JetStream KV bucket, mirrored in memory, rules held by create-only claims.
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { newId } from '../core/ids.js';
+import { ExpiringSet } from '../core/expiring-set.js';
 import { isWrongLastSequence, type NatsLink } from '../engine/nats/link.js';
 import { judgeIdentity, rememberIdentity, rememberedIdentity } from '../engine/nats/identity.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -57,8 +58,10 @@ export class JetStreamStore extends MirrorReads implements ConfigStore {
    * Holders of claims this node asked for in requests it then refused (the engine did not
    * answer): no record is ever written for them, so a claim they hold is this node's to reuse.
    * Without this, a client retrying a refused `apps:create` got "name taken" for STALE_CLAIM_MS.
+   * Kept that long only (then `stale` frees such a claim anyway), and at most 10,000 of them: a
+   * long outage refusing every create must not grow this without bound.
    */
-  private readonly refusedHolders = new Set<string>();
+  private readonly refusedHolders = new ExpiringSet(STALE_CLAIM_MS, 10_000);
 
   private constructor(private readonly o: JetStreamStoreOptions) {
     super();
@@ -212,7 +215,6 @@ export class JetStreamStore extends MirrorReads implements ConfigStore {
       // record: freed, then claimed anew.
       this.o.logger.warn({ key }, 'removing a claim whose record was never written');
       await this.remove(key);
-      this.refusedHolders.delete(holder);
       return this.claim(key, owner);
     }
     return false;

@@ -53,7 +53,14 @@ export interface PreparedLine {
 }
 
 const EMPTY = new Uint8Array(0);
-const NOT_WRITTEN = { writtenBuf: undefined, writtenAt: 0, writtenHost: -1, writtenHostAt: 0, written: undefined } as const;
+
+/**
+ * A PreparedLine with nothing written yet. The fields are spelled out rather than spread from a
+ * constant: a spread took half of prepareWire's time in the syslog → syslog profile.
+ */
+function prepared(head: Uint8Array, mid: Uint8Array, msg: Uint8Array, nl: number): PreparedLine {
+  return { head, mid, msg, nl, writtenBuf: undefined, writtenAt: 0, writtenHost: -1, writtenHostAt: 0, written: undefined };
+}
 
 /**
  * `Buffer#utf8Write(string, offset)`: what `buf.write(string, offset, 'utf8')` calls after
@@ -71,7 +78,7 @@ export function prepareLine(line: LogLine, tailText: string): PreparedLine {
   const end = split + b.utf8Write(rest, split);
   // Plain Uint8Array views: `set` copies them with V8's own memmove, where Buffer#copy goes
   // through argument checks and a binding call (2–3× the time per frame; a fan-out pays it per drain).
-  return { head: new Uint8Array(b.buffer, b.byteOffset, split), mid: new Uint8Array(b.buffer, b.byteOffset + split, end - split), msg: EMPTY, nl: 0, ...NOT_WRITTEN };
+  return prepared(new Uint8Array(b.buffer, b.byteOffset, split), new Uint8Array(b.buffer, b.byteOffset + split, end - split), EMPTY, 0);
 }
 
 /**
@@ -102,13 +109,7 @@ export function prepareWire(line: LogLine, frame: Uint8Array, msgStart: number, 
     cache.mid = Buffer.from(`${line.source} ${line.procid}${tailText}`, 'utf8');
   }
   const off = frame.byteOffset;
-  return {
-    head: new Uint8Array(frame.buffer, off, headEnd),
-    mid: cache.mid,
-    msg: new Uint8Array(frame.buffer, off + msgStart, frame.length - msgStart),
-    nl: frame[frame.length - 1] === LF ? 0 : 1,
-    ...NOT_WRITTEN,
-  };
+  return prepared(new Uint8Array(frame.buffer, off, headEnd), cache.mid, new Uint8Array(frame.buffer, off + msgStart, frame.length - msgStart), frame[frame.length - 1] === LF ? 0 : 1);
 }
 
 /** The last `SOURCE PROCID{tail}` an encoder wrote, as bytes. */
