@@ -258,11 +258,13 @@ sinks together. ${placement}
 Latency is input → open tail from a send timestamp inside each line. Behind a
 drain, lines/s counts lines that arrived; a run ends when the sinks have everything or have seen
 nothing new for 2 s, and "lost" counts what never came (drain buffers are bounded, drop-oldest).
-A drain run that loses lines flat out is followed by its paced search: the same pipeline on a
-fresh node (warmed up for 1 s at the first rate), fed at rising rates (2 s each, paced in 1 ms
-steps; a generator that falls behind does not catch up in a burst — what it owes beyond 2 ms of
-lines is forgiven, and a rate whose achieved input is under 95% does not count) until a rate
-loses a line; its last row gives the highest rate delivered without loss.
+A drain run that loses lines flat out (and workload 2 always) is followed by its paced search: the
+same pipeline on a fresh node (warmed up for 1 s at the first rate), fed at rising rates (2 s each,
+paced in 1 ms steps; a generator that falls behind does not catch up in a burst — what it owes
+beyond 10 ms of lines is forgiven) until a rate loses a line or is not offered (the generator's
+achieved rate under 95% of it: Sluice's input pushing back, or the generator's own limit); its
+last row gives the highest rate delivered without loss, and each row says how long after the
+last write the last line arrived.
 The search runs ${PACED_ROUNDS} times; the rows are the median search's, and its last row lists all ${PACED_ROUNDS} answers.
 An HTTP drain has one request in flight; its queue holds 1 MiB of encoded frames in memory
 (\`--drain-memory-bytes\`) and spills to its spool on disk (256 MiB, \`--drain-spool-bytes\`)
