@@ -88,6 +88,14 @@ const OUTBOX_MAX = 4 * PART_LINES;
  */
 export const HISTORY_MEMORY_BYTES = 40 << 20;
 const EVICT_IDLE_MS = 1_000;
+/**
+ * Flush interval. A line waits in its ring as a routed LogLine (its parsed fields, ~600 bytes of
+ * objects) until a flush cooks it into text. At 50 ms most lines outlived two young-generation
+ * collections, were copied into the old generation and died there: with 1,000 drains down the
+ * peak RSS was 288–301 MiB, at 25 ms 271–279 MiB (15 ms: 258–279, but ~5% more CPU per line in
+ * the writer), with syslog → syslog throughput unchanged.
+ */
+const FLUSH_MS = 25;
 /** Least time between two looks at every app for eviction. */
 const EVICT_SCAN_MS = 250;
 /** Per cooked line beyond its text: the string header and the ring slot. */
@@ -169,7 +177,7 @@ export class SqliteHistory implements History {
     this.stored = new Set((db.prepare('SELECT DISTINCT app_id FROM history').pluck().all() as string[]));
     if (db.memory || opts.worker === false) this.local = new HistoryDiskWriter(db, this.capacity);
     else this.startWorker();
-    this.timer = setInterval(this.nextJob, opts.flushMs ?? 50);
+    this.timer = setInterval(this.nextJob, opts.flushMs ?? FLUSH_MS);
     this.timer.unref();
   }
 
