@@ -209,8 +209,7 @@ export class JetStreamStore extends MirrorReads implements ConfigStore {
       return true;
     }
     if (now?.string() === owner) return true;
-    const holder = now?.string() ?? '';
-    if (now && (this.refusedHolders.has(holder) || this.stale(now))) {
+    if (now && (this.refusedHolders.has(now.string()) || this.stale(now))) {
       // Left by a request this node refused, or by a node that died between its claim and its
       // record: freed, then claimed anew.
       this.o.logger.warn({ key }, 'removing a claim whose record was never written');
@@ -223,7 +222,8 @@ export class JetStreamStore extends MirrorReads implements ConfigStore {
   private stale(e: KvEntry): boolean {
     if (Date.now() - e.created.getTime() < STALE_CLAIM_MS) return false;
     const holder = e.string();
-    return ![...this.mirror.apps.keys(), ...this.mirror.tokensById.keys(), ...this.mirror.drains.keys()].includes(holder);
+    const m = this.mirror;
+    return !(m.apps.has(holder) || m.tokensById.has(holder) || m.drains.has(holder));
   }
 
   /** The first free slot of the app's `max`; slots known to be held by live drains are skipped. */
