@@ -75,6 +75,11 @@ export class OtlpGrpcDrain extends OtlpDrain {
     } catch (err) {
       return { kind: 'retry', error: describeError(err) };
     }
+    if (this.destroyed) {
+      // Stopped while the channel was made: release() has put the batch back (see http.ts).
+      c.close();
+      return { kind: 'retry', error: 'drain stopped' };
+    }
     if (!oneOff) this.client = c;
     const md = new grpc.Metadata();
     for (const [k, v] of Object.entries(this.ctx.telemetry!.headers)) md.set(k.toLowerCase(), v);

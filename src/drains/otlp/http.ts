@@ -46,6 +46,10 @@ export class OtlpHttpDrain extends OtlpDrain {
     const refused = literalRefusal(this.target.host, this.ctx.options.denyPrivate);
     if (refused) return { kind: 'retry', error: refused };
     const { body, encoding } = await httpBody(b);
+    // Stopped while the body was compressed (in the thread pool, slow on a loaded machine):
+    // release() has put the batch back for the spool, so nothing may go out now — a request sent
+    // here reached a receiver that came back, and the next start sent the same lines again.
+    if (this.destroyed) return { kind: 'retry', error: 'drain stopped' };
     const c = oneOff ? this.newClient() : (this.client ??= this.newClient());
     const ac = new AbortController();
     if (!oneOff) this.abort = ac;
