@@ -1,9 +1,14 @@
 // Small HTTP plumbing shared by ingest and the API: bounded body reading, JSON and error replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SluiceError } from '../core/errors.js';
+import type { BufferPool } from '../core/buffer-pool.js';
 
-/** Reads the whole body, refusing (413) as soon as it passes `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the whole body, refusing (413) as soon as it passes `limit` bytes. With a `pool`, a body
+ * of declared length that comes in more than one chunk is joined in a pooled buffer: the caller
+ * gives it back with `pool.release(body)` once nothing refers to its bytes.
+ */
+export function readBody(req: IncomingMessage, limit: number, pool?: BufferPool): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -12,6 +17,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    /** The pooled buffer the chunks are copied into, from the second chunk on. */
+    let into: Buffer | undefined;
     const onData = (c: Buffer): void => {
       size += c.length;
       if (size > limit) {
@@ -19,11 +26,28 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         reject(new SluiceError('payload_too_large', `Body too large: over ${limit} bytes.`));
         return;
       }
+      if (into !== undefined && size <= into.length) {
+        c.copy(into, size - c.length);
+        return;
+      }
+      if (into === undefined && chunks.length === 1 && pool?.fits(declared) && size <= declared) {
+        into = pool.get(declared).subarray(0, declared);
+        chunks[0].copy(into, 0);
+        c.copy(into, chunks[0].length);
+        chunks.length = 0;
+        return;
+      }
+      if (into !== undefined) {
+        // More than declared (the parser does not allow it; kept safe all the same): joined as usual.
+        chunks.push(into.subarray(0, size - c.length));
+        into = undefined;
+      }
       chunks.push(c);
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      if (into !== undefined) resolve(size === into.length ? into : into.subarray(0, size));
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     };
     const onAbort = (): void => {
       cleanup();

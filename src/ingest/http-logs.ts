@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { LogLine } from '../core/log-line.js';
 import { readBody, sendText } from '../http/util.js';
+import { BufferPool } from '../core/buffer-pool.js';
 import { credentials } from '../http/credentials.js';
 import { SluiceError } from '../core/errors.js';
 import type { Router } from '../router/router.js';
@@ -44,6 +45,10 @@ export interface HttpLogsOptions {
  */
 export function httpLogsHandler(router: Router, events: IngestEvents, opts: HttpLogsOptions) {
   const frameIds = opts.frameIds ?? new FrameIdCache();
+  // Bodies are joined in reused buffers (see BufferPool): only frames' views of them reach the
+  // router, and subscribers may not keep those past the synchronous delivery. A logplex-1 batch
+  // is ~100 KiB; bodies up to 1 MiB are pooled, 8 MiB at most wait.
+  const pool = new BufferPool(1 << 20, 8 << 20, 64 << 10);
   const resolve = (t: string): { name: string } | undefined => router.resolve(t);
 
   const fail = (res: ServerResponse, status: number, reason: string, text: string): void => {
@@ -76,10 +81,13 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
     }
     let body: Buffer;
     try {
-      body = await readBody(req, opts.maxBodyBytes);
+      body = await readBody(req, opts.maxBodyBytes, pool);
       const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
-      if (encoding === 'gzip') body = await gunzipAsync(body, { maxOutputLength: opts.maxBodyBytes });
-      else if (encoding !== '' && encoding !== 'identity') {
+      if (encoding === 'gzip') {
+        const raw = body;
+        body = await gunzipAsync(raw, { maxOutputLength: opts.maxBodyBytes });
+        pool.release(raw);
+      } else if (encoding !== '' && encoding !== 'identity') {
         fail(res, 415, 'content_encoding', `Unsupported Content-Encoding "${encoding}": use gzip or none.`);
         return;
       }
@@ -152,6 +160,7 @@ export function httpLogsHandler(router: Router, events: IngestEvents, opts: Http
       lines[i].source = token.name;
       router.publish(token.app_id, lines[i], wires[i]);
     }
+    pool.release(body); // delivery is over: nothing refers to the frames now
     events.received('http', lines.length);
     if (opts.acknowledged) await acknowledge(res, opts.acknowledged);
   };

@@ -7,6 +7,7 @@ import { LossReport, type Loss } from './loss.js';
 import { Spool, type DiskLoc, type ScanResult } from './spool.js';
 import { emptyCounters, lossToJson, readState, writeState, type Counters } from './state.js';
 import { HEADER_BYTES } from './record.js';
+import { BufferPool } from '../../core/buffer-pool.js';
 
 /** One unit of delivery: frames of consecutive lines, fixed once sealed. */
 export interface Block {
@@ -83,6 +84,24 @@ interface OpenBlock {
 }
 
 const MIN_BLOCK_ALLOC = 4096;
+
+/**
+ * Block buffers, shared by every queue (see BufferPool: fresh ones cost page faults). A buffer
+ * comes back when the sender says its bytes are free (a syslog write the kernel took), or at the
+ * end of the turn in which a block grew or was sealed into a smaller copy: never at once, since
+ * while a line is being delivered the next drain may still copy its frame from another drain's
+ * block (writeFrameLike), and a buffer handed to that drain's queue could be the very source.
+ * Up to 128 KiB (an HTTP batch is 100 KB), 16 MiB waiting at most.
+ */
+export const BLOCKS = new BufferPool(128 << 10, 16 << 20, MIN_BLOCK_ALLOC);
+const releasing: Buffer[] = [];
+const releaseLater = (buf: Buffer): void => {
+  if (releasing.push(buf) === 1) setImmediate(() => {
+    for (const b of releasing) BLOCKS.release(b);
+    releasing.length = 0;
+  });
+};
+const blockBuffer = (size: number): Buffer => (BLOCKS.fits(size) ? BLOCKS.get(size) : Buffer.allocUnsafe(size));
 /** `wbuf` between blocks: a sealed block's buffer is not pinned by the queue that wrote it. */
 const NO_BUF = Buffer.alloc(0);
 
@@ -149,10 +168,11 @@ export class DrainQueue {
       // growing 4 KiB → 64 KiB by copying (a copy of every byte, per drain, at fan-out rates).
       const want = Math.max(MIN_BLOCK_ALLOC, this.lastBlockBytes + (this.lastBlockBytes >> 2));
       const cap = Math.max(size, Math.min(this.o.blockBytes, want));
-      ob = this.open = { buf: Buffer.allocUnsafe(cap), len: 0, lines: 0, first: this.nextLine, at: 0 };
+      ob = this.open = { buf: blockBuffer(cap), len: 0, lines: 0, first: this.nextLine, at: 0 };
     } else if (ob.len + size > ob.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(ob.len + size, Math.min(this.o.blockBytes, ob.buf.length * 2)));
+      const next = blockBuffer(Math.max(ob.len + size, Math.min(this.o.blockBytes, ob.buf.length * 2)));
       ob.buf.copy(next, 0, 0, ob.len);
+      releaseLater(ob.buf);
       ob.buf = next;
     }
     this.wbuf = ob.buf;
@@ -203,7 +223,11 @@ export class DrainQueue {
     this.wbuf = NO_BUF;
     this.lastBlockBytes = ob.len;
     // A block sealed early (sync, a lone line) should not pin a buffer many times its size.
-    const buf = ob.buf.length > 2 * ob.len && ob.len < 65_536 ? Buffer.from(ob.buf.subarray(0, ob.len)) : ob.buf.subarray(0, ob.len);
+    let buf = ob.buf.subarray(0, ob.len);
+    if (ob.buf.length > 2 * ob.len && ob.len < 65_536) {
+      buf = Buffer.from(buf);
+      releaseLater(ob.buf);
+    }
     this.blocks.push({ first: ob.first, lines: ob.lines, bytes: ob.len, at: ob.at, buf, disk: undefined, taken: false });
     if (this.spillAll) this.spill(false);
   }
@@ -334,10 +358,15 @@ export class DrainQueue {
     return undefined;
   }
 
-  /** Delivered; `lost` of its lines were not (UDP datagrams the kernel refused). */
-  ack(b: Block, lost = 0): void {
+  /**
+   * Delivered; `lost` of its lines were not (UDP datagrams the kernel refused). `bytesFree`: the
+   * sender holds no reference to the block's bytes any more (the kernel took them), so its buffer
+   * may be reused. An HTTP sender cannot say so: a receiver may answer before it read the body.
+   */
+  ack(b: Block, lost = 0, bytesFree = false): void {
     const i = this.blocks.indexOf(b);
     if (i < 0) return;
+    if (bytesFree && b.buf !== undefined) releaseLater(b.buf);
     this.blocks.splice(i, 1);
     this.finish(b);
     this.counters.delivered += b.lines - lost;

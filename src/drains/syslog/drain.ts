@@ -86,7 +86,7 @@ export class SyslogDrain extends BaseDrain {
     if (err === undefined) {
       this.current = undefined;
       this.failures = 0;
-      q.ack(cur.block);
+      q.ack(cur.block, 0, true); // the kernel took every byte (of the block, or of the L10 concat that copied it)
       q.settleLoss(true);
       health.success();
       return { next: 'continue' };

@@ -78,7 +78,7 @@ export class UdpDrain extends BaseDrain {
     this.sending = 0;
     const failed = errors.filter((e) => e !== null);
     // UDP has no retry: what the kernel refused is lost, counted like a too-large datagram.
-    q.ack(block, Math.min(block.lines, failed.length + tooBig));
+    q.ack(block, Math.min(block.lines, failed.length + tooBig), true); // every send's callback came: the bytes are free
     q.settleLoss(true);
     if (this.destroyed) return { next: 'idle' };
     if (failed.length === 0) {
