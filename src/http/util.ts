@@ -26,27 +26,18 @@ export function readBody(req: IncomingMessage, limit: number, pool?: BufferPool)
         reject(new SluiceError('payload_too_large', `Body too large: over ${limit} bytes.`));
         return;
       }
-      if (into !== undefined && size <= into.length) {
-        c.copy(into, size - c.length);
-        return;
-      }
-      if (into === undefined && chunks.length === 1 && pool?.fits(declared) && size <= declared) {
+      // Node's parser never passes more than Content-Length bytes to a request, so `into` holds them all.
+      if (into !== undefined) c.copy(into, size - c.length);
+      else if (chunks.length === 1 && pool?.fits(declared)) {
         into = pool.get(declared).subarray(0, declared);
         chunks[0].copy(into, 0);
         c.copy(into, chunks[0].length);
         chunks.length = 0;
-        return;
-      }
-      if (into !== undefined) {
-        // More than declared (the parser does not allow it; kept safe all the same): joined as usual.
-        chunks.push(into.subarray(0, size - c.length));
-        into = undefined;
-      }
-      chunks.push(c);
+      } else chunks.push(c);
     };
     const onEnd = (): void => {
       cleanup();
-      if (into !== undefined) resolve(size === into.length ? into : into.subarray(0, size));
+      if (into !== undefined) resolve(into.subarray(0, size));
       else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     };
     const onAbort = (): void => {
