@@ -1,7 +1,7 @@
 // Child processes under test: start, wait for a ready line, stop by PID, and read CPU/RSS from /proc.
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
@@ -130,7 +130,10 @@ export interface StartOptions {
 export function startService(cmd: string, args: string[], opts: StartOptions): Promise<Service> {
   const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  // SLUICE_BENCH_CHILD_LOG=<file>: every child's whole output appended there (e.g. with --trace-gc).
+  const tee = process.env.SLUICE_BENCH_CHILD_LOG;
   const keep = (chunk: Buffer): void => {
+    if (tee) appendFileSync(tee, chunk);
     out = (out + chunk.toString('utf8')).slice(-20_000);
   };
   const stop = (): Promise<void> => stopProcess(child);

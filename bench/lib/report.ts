@@ -103,6 +103,8 @@ const ABOUT = `## How these figures are made
 - \`SLUICE_BENCH_CLI=/path/to/main.js\` benchmarks another build of Sluice;
   \`SLUICE_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"\` starts every Sluice under test
   with those node flags (one profile per thread: the main thread's is the largest).
+- \`SLUICE_BENCH_CHILD_LOG=/tmp/out.log\` appends the whole output of every process the bench starts to
+  that file (with \`SLUICE_BENCH_NODE_FLAGS=--trace-gc\`: each collection of each Sluice under test).
 - The machine is shared: each section records the load average when it started, and figures
   should be compared within one section (ideally as the ratios printed there), not across runs.
 `;
