@@ -1,7 +1,7 @@
 // Child processes under test: start, wait for a ready line, stop by PID, and read CPU/RSS from /proc.
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
@@ -123,6 +123,20 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
+let childLogStream: WriteStream | undefined;
+
+/**
+ * SLUICE_BENCH_CHILD_LOG=<file>: every child's whole output appended there (e.g. with --trace-gc),
+ * through one stream opened once, so that it neither reopens the file per chunk nor blocks the
+ * bench's own generator and sinks while they measure.
+ */
+function childLog(): WriteStream | undefined {
+  const file = process.env.SLUICE_BENCH_CHILD_LOG;
+  if (!file) return undefined;
+  childLogStream ??= createWriteStream(file, { flags: 'a' });
+  return childLogStream;
+}
+
 /**
  * Spawns `cmd args` (no shell, so the PID is the program's own) and waits for a line matching
  * `ready`. Rejects with the process's output if it exits or stays silent past the timeout.
@@ -130,10 +144,9 @@ export interface StartOptions {
 export function startService(cmd: string, args: string[], opts: StartOptions): Promise<Service> {
   const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  // SLUICE_BENCH_CHILD_LOG=<file>: every child's whole output appended there (e.g. with --trace-gc).
-  const tee = process.env.SLUICE_BENCH_CHILD_LOG;
+  const tee = childLog();
   const keep = (chunk: Buffer): void => {
-    if (tee) appendFileSync(tee, chunk);
+    tee?.write(chunk);
     out = (out + chunk.toString('utf8')).slice(-20_000);
   };
   const stop = (): Promise<void> => stopProcess(child);
