@@ -4,11 +4,17 @@
 import type { Db } from '../store/sqlite-db.js';
 
 /**
- * One app's lines of one flush: its id and its cooked lines, oldest first. They cross to the
- * worker as an array (a structured clone of flat strings is a memcpy) and become the row's JSON
- * there, so the routing thread never pays for JSON.stringify.
+ * One app's lines of one flush: its id, how many lines, and their records (line-log.ts), oldest
+ * first, stored as the row's BLOB as they are: nothing is encoded on either thread.
  */
-export type HistoryChunk = [appId: string, lines: string[]];
+export type HistoryChunk = [appId: string, n: number, records: Buffer];
+/** Where each app's records are in a write's one buffer: its id, line count and byte range. */
+export type WriteIndex = [appId: string, n: number, start: number, end: number];
+
+/** A write's apps as HistoryChunks: views of its one buffer, no copy. */
+export function chunksOf(records: ArrayBuffer, index: readonly WriteIndex[]): HistoryChunk[] {
+  return index.map(([appId, n, start, end]) => [appId, n, Buffer.from(records, start, end - start)]);
+}
 
 interface OnDisk {
   /** Chunks on disk, oldest first: their seq and line count, to know what can be trimmed. */
@@ -38,7 +44,7 @@ export class HistoryDiskWriter {
     this.trim = db.prepare('DELETE FROM history WHERE app_id = ? AND seq <= ?');
     this.dropAll = db.prepare('DELETE FROM history WHERE app_id = ?');
     this.writeAll = db.transaction((batch: readonly HistoryChunk[]) => {
-      for (const [appId, lines] of batch) this.append(appId, lines.length, JSON.stringify(lines));
+      for (const [appId, n, records] of batch) this.append(appId, n, records);
     });
   }
 
@@ -51,14 +57,14 @@ export class HistoryDiskWriter {
     this.dropAll.run(appId);
   }
 
-  private append(appId: string, n: number, json: string): void {
+  private append(appId: string, n: number, records: Buffer): void {
     let app = this.apps.get(appId);
     if (app === undefined) {
       const chunks = this.chunksOf.all(appId) as { seq: number; n: number }[];
       app = { chunks, lines: chunks.reduce((sum, c) => sum + c.n, 0) };
       this.apps.set(appId, app);
     }
-    const seq = Number(this.insert.run(appId, n, json).lastInsertRowid);
+    const seq = Number(this.insert.run(appId, n, records).lastInsertRowid);
     app.chunks.push({ seq, n });
     app.lines += n;
     let cut = -1;

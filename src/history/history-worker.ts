@@ -2,12 +2,19 @@
 // so that a flush (and SQLite's WAL checkpoints) never stalls the thread that routes lines.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { HistoryDiskWriter, type HistoryChunk } from './disk-writer.js';
+import { chunksOf, HistoryDiskWriter, type WriteIndex } from './disk-writer.js';
 
-/** What the main thread sends, in order; the worker answers only `error` and `closed`. */
-export type ToWorker = { op: 'write'; batch: HistoryChunk[] } | { op: 'drop'; appId: string } | { op: 'close' };
-/** `written` acknowledges each `write`, failed or not, so the main thread can pace its flushes. */
-export type FromWorker = { op: 'error'; message: string } | { op: 'written' } | { op: 'closed' };
+/**
+ * What the main thread sends, in order; the worker answers only `error`, `written` and `closed`.
+ * A write's records for every app of one flush part are in one buffer, transferred (not copied);
+ * `index` gives each app's id, line count and byte range in it.
+ */
+export type ToWorker = { op: 'write'; records: ArrayBuffer; index: WriteIndex[] } | { op: 'drop'; appId: string } | { op: 'close' };
+/**
+ * `written` acknowledges each `write`, failed or not, so the main thread can pace its flushes,
+ * and hands the write's buffer back (transferred) for a later one.
+ */
+export type FromWorker = { op: 'error'; message: string } | { op: 'written'; records?: ArrayBuffer } | { op: 'closed' };
 export interface WorkerInit {
   file: string;
   capacity: number;
@@ -22,7 +29,7 @@ if (port) {
   const writer = new HistoryDiskWriter(db, init.capacity);
   port.on('message', (m: ToWorker) => {
     try {
-      if (m.op === 'write') writer.write(m.batch);
+      if (m.op === 'write') writer.write(chunksOf(m.records, m.index));
       else if (m.op === 'drop') writer.drop(m.appId);
       else {
         db.close();
@@ -32,6 +39,7 @@ if (port) {
     } catch (err) {
       port.postMessage({ op: 'error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
     }
-    if (m.op === 'write') port.postMessage({ op: 'written' } satisfies FromWorker);
+    if (m.op === 'write') port.postMessage({ op: 'written', records: m.records } satisfies FromWorker, [m.records]);
   });
 }
+

@@ -7,6 +7,7 @@ import test from 'node:test';
 import fc from 'fast-check';
 import { openDatabase } from '../store/sqlite-db.js';
 import { line } from './history.case.js';
+import { storedTexts } from './line-log.js';
 import { SqliteHistory, splitParts } from './sqlite-history.js';
 
 test('keeps exactly the newest 1,500 lines, in memory and on disk', async (t) => {
@@ -74,17 +75,16 @@ for (const worker of [true, false]) {
 }
 
 for (const capacity of [20_000, 300]) {
-  test(`timer flushes cook in slices while lines keep arriving: every line on disk once, in order (capacity ${capacity})`, async (t) => {
+  test(`timer flushes while lines keep arriving: every line on disk once, in order (capacity ${capacity})`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     let db = openDatabase(dir);
-    // sliceMs 0: a timer flush cooks 64 lines per turn (in production, as many as fit in 0.5 ms).
-    let h = new SqliteHistory(db, { flushMs: 1, capacity, sliceMs: 0 });
+    let h = new SqliteHistory(db, { flushMs: 1, capacity });
     // Bursts of 100 between event-loop turns, with timer turns every 500 lines: a timer flush
-    // claims what is new and cooks it a slice per turn, so bursts land in the ring while a
-    // flush is half done (and, with capacity 300, displace lines it has not cooked yet).
-    // Each burst also gives a line to a short-lived app and drops the previous one, so some
-    // drops come while a flush that claimed that app is half done.
+    // takes what is new while the writer may still hold the last part, so bursts land in an
+    // app's log while parts wait to be posted (and, with capacity 300, displace lines no flush
+    // has taken yet). Each burst also gives a line to a short-lived app and drops the previous
+    // one, so some drops come while a part holding that app waits.
     let i = 0;
     for (let burst = 0; i < 9000; burst++) {
       for (let k = 0; k < 100; k++) h.deliver('busy', line(++i));
@@ -94,8 +94,8 @@ for (const capacity of [20_000, 300]) {
     }
     h.drop('gone-89');
     await h.close();
-    const rows = db.prepare('SELECT lines FROM history WHERE app_id = ? ORDER BY seq').all('busy') as { lines: string }[];
-    const nums = rows.flatMap((r) => (JSON.parse(r.lines) as string[]).map((text) => Number(/line (\d+) /.exec(text)?.[1])));
+    const rows = db.prepare('SELECT lines FROM history WHERE app_id = ? ORDER BY seq').all('busy') as { lines: Buffer }[];
+    const nums = rows.flatMap((r) => storedTexts(r.lines).map((text) => Number(/line (\d+) /.exec(text)?.[1])));
     if (capacity > 9000) {
       assert.ok(rows.length >= 2, `written in several flushes (${rows.length} rows)`);
       assert.deepEqual(nums, Array.from({ length: 9000 }, (_, k) => k + 1));
@@ -122,8 +122,8 @@ for (const worker of [true, false]) {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const db = openDatabase(dir);
-    const h = new SqliteHistory(db, { flushMs: 5, worker });
-    // 60 apps × 1,500 lines = 90,000 lines: more than one message to the writer (65,536 lines each).
+    const h = new SqliteHistory(db, { flushMs: 5, worker, partBytes: 256 << 10 });
+    // 60 apps × 1,500 lines = 90,000 lines, ~6 MiB: parts of 256 KiB, so many messages to the writer.
     const apps = Array.from({ length: 60 }, (_, a) => `app-${a}`);
     for (const app of apps) for (let i = 1; i <= 1500; i++) h.deliver(app, line(i));
     const count = db.prepare('SELECT count(DISTINCT app_id) AS apps, sum(n) AS lines FROM history');
@@ -145,7 +145,7 @@ test('a flush is posted in parts of whole apps, in order, of at most the limit u
   fc.assert(
     fc.property(fc.array(fc.nat(50), { maxLength: 40 }), fc.integer({ min: 1, max: 80 }), (sizes, max) => {
       const items = sizes.map((n, i) => ({ id: i, lines: Array.from({ length: n }, () => 'x') }));
-      const parts = splitParts(items, max);
+      const parts = splitParts(items, max, (p) => p.lines.length);
       assert.deepEqual(
         parts.flat().map((p) => p.id),
         items.filter((p) => p.lines.length > 0).map((p) => p.id),
@@ -225,4 +225,24 @@ test('past its budget the history forgets the idle apps holding the most lines, 
   assert.ok(h.evicted > 0, 'past the budget, idle apps are evicted');
   assert.ok(h.evicted <= big.length, `only big apps are evicted (${h.evicted} evictions)`);
   for (const a of big) assert.equal((await h.read(a, 1500)).length, 300, a);
+});
+
+test('rows written in the JSON layout of earlier versions are read after an upgrade, and new lines follow them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  let db = openDatabase(dir);
+  const old = [1, 2, 3].map((i) => `<190>1 2026-11-21T05:14:56.000000+00:00 host app web.1 - - line ${i} é✓`);
+  db.prepare('INSERT INTO history (app_id, n, lines) VALUES (?, ?, ?)').run('legacy', old.length, JSON.stringify(old));
+  let h = new SqliteHistory(db);
+  assert.deepEqual((await h.read('legacy', 10)).map((l) => l.msg), ['line 1 é✓', 'line 2 é✓', 'line 3 é✓']);
+  h.deliver('legacy', line(4));
+  await h.close();
+  const kinds = db.prepare('SELECT typeof(lines) AS t FROM history WHERE app_id = ? ORDER BY seq').pluck().all('legacy');
+  assert.deepEqual(kinds, ['text', 'blob'], 'the old row stays, the new one is records');
+  db.close();
+  db = openDatabase(dir);
+  h = new SqliteHistory(db);
+  assert.deepEqual((await h.read('legacy', 10)).map((l) => l.msg), ['line 1 é✓', 'line 2 é✓', 'line 3 é✓', 'line 4 é✓']);
+  await h.close();
+  db.close();
 });

@@ -1,53 +1,49 @@
-// Embedded history: a ring of the newest lines per app in memory, written behind to SQLite in chunks.
-import { performance } from 'node:perf_hooks';
+// Embedded history: each app's newest lines as cooked bytes in memory, written behind to SQLite.
 import { Worker } from 'node:worker_threads';
 import type { LogLine } from '../core/log-line.js';
 import { Ring } from '../core/ring.js';
 import type { Db } from '../store/sqlite-db.js';
-import { cookSharing, parseRfc5424 } from '../wire/rfc5424.js';
+import { cookedWireEnd } from '../wire/cooked.js';
+import { formatRfc5424, parseRfc5424 } from '../wire/rfc5424.js';
 import { HISTORY_LINES, type History } from './contract.js';
-import { HistoryDiskWriter, type HistoryChunk } from './disk-writer.js';
+import { chunksOf, HistoryDiskWriter, type WriteIndex } from './disk-writer.js';
 import type { FromWorker, ToWorker, WorkerInit } from './history-worker.js';
-
-/**
- * A line in memory: the routed LogLine itself until the next flush (delivering a line costs one
- * reference, no formatting), then its cooked RFC 5424 text, which is what goes to disk and is
- * more compact than the parsed record it replaces.
- */
-type Entry = LogLine | string;
+import { LineLog } from './line-log.js';
 
 interface AppHistory {
-  ring: Ring<Entry>;
-  /** Ring index (`Ring.total`) from which lines are not yet handed to the disk writer. */
-  written: number;
-  /** Listed in `dirty` (has lines past `written` that no flush has claimed yet). */
+  /**
+   * An app's lines are cooked as they come, up to EAGER_LINES per flush interval; past that,
+   * they wait here as routed until the flush (a line costs one reference, and one displaced
+   * before the flush is never cooked at all).
+   */
+  fresh: Ring<LogLine>;
+  /** Cooked lines, as bytes (those a flush has taken and the ones loaded from disk). */
+  log: LineLog;
+  /** Listed in `dirty` (has lines no flush has taken yet). */
   dirty: boolean;
   /** `SqliteHistory.clock` when a line last arrived: idle apps are the ones evicted. */
   touched: number;
-  /** Claimed by a flush whose lines are not posted yet. */
+  /** Taken by a flush whose part is not posted yet. */
   claimed: boolean;
   /** The last write (`sentSeq`) that carried its lines: on disk once acknowledged. */
   seq: number;
 }
 
-/** One app's share of a flush: the ring index it is flushed up to, and its lines cooked so far. */
-interface FlushItem {
+/** One app's share of a part: its lines' records at `start`–`end` of the part's buffer. */
+interface PartItem {
   app: AppHistory;
   appId: string;
-  to: number;
-  lines: string[];
+  n: number;
+  start: number;
+  end: number;
 }
 
-/** One flush in progress: the claimed apps, the first not yet fully cooked, and lines delivered before it. */
-interface FlushJob {
-  items: FlushItem[];
-  next: number;
-  mark: number;
-}
-
-/** A cooked part waiting to be posted; `mark`: lines delivered before it, durable once it is written. */
+/** A flush's part waiting to be posted; `mark`: lines delivered before it, durable once it is written. */
 interface Part {
-  items: FlushItem[];
+  /** A buffer from `spare` or new, of at least `bytes`. */
+  records: ArrayBuffer;
+  bytes: number;
+  items: PartItem[];
   mark?: number;
 }
 
@@ -59,72 +55,76 @@ interface DurableWaiter {
 }
 
 /**
- * Time the timer's flush may take per event-loop turn. A flush cooks up to 1,500 lines per app;
- * done in one go that is a millisecond or more (many apps: far more) during which no input is read
- * and no drain response is handled, which a 1,024-line drain buffer can't always absorb. Half a
- * millisecond cooks ~1,000 lines, several times what one turn's input brings, so cooking keeps up
- * (cooked text is also what keeps history compact under overload).
+ * Bytes per message to the writer (whole apps, at least one): with thousands of busy apps one
+ * flush takes hundreds of MB. The parts are posted one at a time, each when the writer has
+ * acknowledged the last, so at most one waits in the worker's queue. Past four parts' worth
+ * waiting to be posted, no new flush is taken (the disk is behind; lines wait in their logs).
  */
-const SLICE_MS = 0.5;
-/** Lines cooked between two looks at the clock. */
-const CLOCK_EVERY = 64;
+const PART_BYTES = 4 << 20;
+/** Part buffers are sized in these steps, so that a spare one fits the next part. */
+const SPARE_UNIT = 1 << 20;
+/** Spare part buffers kept. */
+const SPARES = 2;
 /**
- * Lines per message to the writer (whole apps, at least one): with thousands of busy apps one
- * flush cooks hundreds of MB. Cooking never waits for the disk (cooked text is what keeps the
- * rings compact), but the cooked parts are posted one at a time, each when the writer has
- * acknowledged the last, so at most one ~16 MB message waits in the worker's queue.
- */
-const PART_LINES = 65_536;
-/** Cooked lines waiting to be posted above which no new flush is claimed (the disk is behind). */
-const OUTBOX_MAX = 4 * PART_LINES;
-/**
- * Memory the rings may hold (estimated from the cooked text): past it, apps idle for
- * EVICT_IDLE_MS whose lines are all written are dropped from memory and loaded again from
- * SQLite when next touched. 1,000 apps × 1,500 lines of 260 bytes would otherwise be ~420 MB.
- * Apps that are busy are never evicted (no load-per-line thrash), so this is a soft budget.
- * 40 MiB is ~200,000 lines (~140 full apps); what it holds is most of the live heap under
- * overload, and the heap governor lets the heap grow to 1.3× what is live: at 64 MiB the
- * 1,000-drains-down bench peaked ~30 MiB higher (the issue's target there is 300 MiB).
+ * Memory the apps' lines may hold (their chunks' bytes): past it, apps idle for EVICT_IDLE_MS
+ * whose lines are all written are dropped from memory and loaded again from SQLite when next
+ * touched. 1,000 apps × 1,500 lines of 260 bytes would otherwise be ~400 MB. Apps that are busy
+ * are never evicted (no load-per-line thrash), so this is a soft budget. 40 MiB is ~150,000
+ * lines (~100 full apps).
  */
 export const HISTORY_MEMORY_BYTES = 40 << 20;
 const EVICT_IDLE_MS = 1_000;
 /**
- * Flush interval. A line waits in its ring as a routed LogLine (its parsed fields, ~600 bytes of
- * objects) until a flush cooks it into text. At 50 ms most lines outlived two young-generation
+ * Apps holding less are never evicted: forgetting one saves next to nothing and costs a SELECT
+ * on the routing thread when it next logs. With 10,000 apps that had logged a line each, the
+ * budget being exceeded evicted them all, and each was loaded again when its lines came (8,000
+ * loads in one run). 10,000 apps below this hold at most 40 MiB.
+ */
+const EVICT_MIN_BYTES = 4 << 10;
+/**
+ * Flush interval. A line waits in its app's ring as a routed LogLine (its parsed fields, ~600
+ * bytes of objects) until a flush cooks it. At 50 ms most lines outlived two young-generation
  * collections, were copied into the old generation and died there: with 1,000 drains down the
- * peak RSS was 288–301 MiB, at 25 ms 271–279 MiB (15 ms: 258–279, but ~5% more CPU per line in
- * the writer), with syslog → syslog throughput unchanged.
+ * peak RSS was 288–301 MiB, at 25 ms 271–279 MiB, with syslog → syslog throughput unchanged.
+ * It is also how much of the on-disk copy a `kill -9` can take.
  */
 const FLUSH_MS = 25;
+/**
+ * Lines per app and flush interval cooked at once (into bytes, from the frame when it can stand
+ * in): the routed record then dies young. With 10,000 apps every line is kept, and records
+ * waiting for the flush were most of what each young-generation collection copied (scavenges
+ * were a quarter of the routing thread). An app past this in one interval (10,000 lines/s) has
+ * the rest wait for the flush, where all but the newest 1,500 are skipped: cooking each line at
+ * once cost one app at 500,000 lines/s 15% of its throughput, cooking 256 per interval ~2%.
+ */
+const EAGER_LINES = 256;
 /** Least time between two looks at every app for eviction. */
 const EVICT_SCAN_MS = 250;
-/** Per cooked line beyond its text: the string header and the ring slot. */
-const LINE_OVERHEAD = 32;
 
 /**
- * Reads come from memory, so they never wait for the disk and never block input. Each flush
- * writes one row per app that received lines (a JSON array of its cooked RFC 5424 lines), one
- * transaction per part of ~65,000 lines, and deletes the app's oldest rows once the rest still
- * hold the whole history; a crash loses about one flush interval of the on-disk copy (more when
- * the disk falls behind). An app's ring is loaded the first time the app is touched after a
- * start, so idle apps cost nothing.
+ * Reads come from memory, so they never wait for the disk and never block input. A delivered
+ * line is cooked into its app's LineLog at once (bytes off the V8 heap: line-log.ts says why),
+ * or, past EAGER_LINES in one flush interval, waits in the app's ring until the flush cooks the
+ * newest of those. Each flush copies every app's new records into one buffer per part of up to
+ * 4 MiB and transfers it to the writer, which stores one row per app (the records as a BLOB) in
+ * one transaction and deletes the app's oldest rows once the rest still hold the whole history;
+ * a crash loses about one flush interval of the on-disk copy (more when the disk falls behind).
+ * An app's lines are loaded the first time the app is touched after a start, so idle apps cost
+ * nothing.
  *
- * The SQLite writes run on a worker thread with its own connection (history-worker.ts): the
- * main thread only cooks the fresh lines, a slice per turn, and posts them, so neither a write
- * nor a WAL checkpoint can stall routing. An in-memory database, or a worker that fails, falls
- * back to writing on the main thread's connection.
+ * The SQLite writes run on a worker thread with its own connection (history-worker.ts), so
+ * neither a write nor a WAL checkpoint can stall routing. An in-memory database, or a worker
+ * that fails, falls back to writing on the main thread's connection.
  */
 export class SqliteHistory implements History {
   private apps = new Map<string, AppHistory>();
   private dirty = new Map<AppHistory, string>();
-  private job: FlushJob | undefined;
   private timer: NodeJS.Timeout;
   private readonly capacity: number;
-  private readonly sliceMs: number;
   private readonly onError: (err: unknown) => void;
   private readonly load;
   /**
-   * Apps that may have rows on disk without a ring in memory: those the table held at start, and
+   * Apps that may have rows on disk without lines in memory: those the table held at start, and
    * those evicted since. Any other app touched for the first time has no history to load, so its
    * first line costs no query (10,000 apps starting to log: 10,000 SELECTs on the routing thread).
    */
@@ -137,9 +137,15 @@ export class SqliteHistory implements History {
   private workerClosed: Promise<void> | undefined;
   /** Writes posted to the worker and not yet acknowledged. */
   private unacked = 0;
-  /** Cooked parts not yet posted, oldest first (each app's rows stay in order), and their lines. */
+  /** Parts not yet posted, oldest first (each app's rows stay in order), and their bytes. */
   private outbox: Part[] = [];
-  private outboxLines = 0;
+  private outboxBytes = 0;
+  /**
+   * Part buffers the writer has handed back, for the next parts: a fresh buffer for every part
+   * had its pages faulted in on the first copy into it (a fifth of the routing thread's time
+   * with 10,000 apps) and freed on the writer's side.
+   */
+  private spare: ArrayBuffer[] = [];
   /**
    * Durable acknowledgement (`durable()`): lines delivered since start; how many of them are
    * known written; writes sent and acknowledged (the worker answers in order); for sent writes
@@ -155,35 +161,37 @@ export class SqliteHistory implements History {
   private soon = false;
   /** Coarse time (ms), advanced by the flush timer: stamping a line costs no clock read. */
   private clock = Date.now();
-  /** Lines held in all rings, and the mean cooked size: the memory estimate. */
-  private heldLines = 0;
-  private cookedBytes = 0;
-  private cookedLines = 0;
+  /** Bytes all apps' lines hold in memory. */
+  private heldBytes = 0;
   private readonly memoryBytes: number;
   private readonly evictIdleMs: number;
+  private readonly partBytes: number;
   /** Apps evicted from memory so far (tests, and the reason a read may touch the disk). */
   evicted = 0;
 
   constructor(
     private readonly db: Db,
-    opts: { flushMs?: number; capacity?: number; onError?: (err: unknown) => void; worker?: boolean; sliceMs?: number; memoryBytes?: number; evictIdleMs?: number } = {},
+    opts: { flushMs?: number; capacity?: number; onError?: (err: unknown) => void; worker?: boolean; memoryBytes?: number; evictIdleMs?: number; partBytes?: number } = {},
   ) {
     this.capacity = opts.capacity ?? HISTORY_LINES;
     this.memoryBytes = opts.memoryBytes ?? HISTORY_MEMORY_BYTES;
     this.evictIdleMs = opts.evictIdleMs ?? EVICT_IDLE_MS;
-    this.sliceMs = opts.sliceMs ?? SLICE_MS;
+    this.partBytes = opts.partBytes ?? PART_BYTES;
     this.onError = opts.onError ?? (() => {});
     this.load = db.prepare('SELECT seq, n, lines FROM history WHERE app_id = ? ORDER BY seq DESC');
     this.stored = new Set((db.prepare('SELECT DISTINCT app_id FROM history').pluck().all() as string[]));
     if (db.memory || opts.worker === false) this.local = new HistoryDiskWriter(db, this.capacity);
     else this.startWorker();
-    this.timer = setInterval(this.nextJob, opts.flushMs ?? FLUSH_MS);
+    this.timer = setInterval(this.nextFlush, opts.flushMs ?? FLUSH_MS);
     this.timer.unref();
   }
 
-  deliver(appId: string, line: LogLine): void {
+  deliver(appId: string, line: LogLine, wire?: Uint8Array): void {
     const app = this.app(appId);
-    if (!app.ring.push(line)) this.heldLines++;
+    if (app.fresh.length === 0 && app.log.pendingLines < EAGER_LINES) {
+      const end = wire === undefined ? -1 : cookedWireEnd(line, wire);
+      this.heldBytes += end > 0 ? app.log.appendWire(line, wire!, end) : app.log.append(formatRfc5424(line));
+    } else app.fresh.push(line);
     app.touched = this.clock;
     this.delivered++;
     if (!app.dirty) {
@@ -193,18 +201,25 @@ export class SqliteHistory implements History {
   }
 
   async read(appId: string, n: number, keep?: (line: LogLine) => boolean): Promise<LogLine[]> {
-    const ring = this.app(appId).ring;
+    const { fresh, log } = this.app(appId);
     const want = Math.max(0, Math.min(n, this.capacity));
-    const out: LogLine[] = [];
+    // The newest lines are the fresh ones (themselves), then the cooked ones (parsed again).
     if (!keep) {
-      for (const e of ring.last(want)) {
-        const line = parsed(e);
+      const newest = fresh.last(want);
+      const cooked = log.last(want - newest.length);
+      const out: LogLine[] = [];
+      for (const text of cooked) {
+        const line = parsed(text);
         if (line) out.push(line);
       }
+      for (const line of newest) out.push(line);
       return out;
     }
     // Scan newest-first until enough lines match, then return them oldest-first.
-    const all = ring.last();
+    const out: LogLine[] = [];
+    const lines = fresh.last();
+    for (let i = lines.length - 1; i >= 0 && out.length < want; i--) if (keep(lines[i])) out.push(lines[i]);
+    const all = out.length < want ? log.last(this.capacity - lines.length) : [];
     for (let i = all.length - 1; i >= 0 && out.length < want; i--) {
       const line = parsed(all[i]);
       if (line && keep(line)) out.push(line);
@@ -215,7 +230,7 @@ export class SqliteHistory implements History {
   /**
    * Resolves once every line delivered until now is committed to the database's write-ahead
    * log (the worker's transaction returned): a `kill -9` after that loses none of them. A
-   * waiting caller starts the next flush on the next turn instead of the timer's 50 ms, so the
+   * waiting caller starts the next flush on the next turn instead of the timer's, so the
    * callers of one turn share one transaction.
    */
   durable(): Promise<void> {
@@ -227,7 +242,7 @@ export class SqliteHistory implements History {
         this.soon = true;
         setImmediate(() => {
           this.soon = false;
-          this.nextJob();
+          this.nextFlush();
         });
       }
     });
@@ -237,111 +252,105 @@ export class SqliteHistory implements History {
     const app = this.apps.get(appId);
     if (app) {
       this.dirty.delete(app);
-      this.heldLines -= app.ring.length;
+      this.heldBytes -= app.log.bytes;
+      app.log.release();
+      app.fresh.clear();
     }
     this.stored.delete(appId);
-    this.apps.delete(appId); // a flush in progress skips it when it posts
+    this.apps.delete(appId); // a part waiting to be posted leaves it out
     this.send({ op: 'drop', appId });
   }
 
-  /** Writes everything delivered so far, now: finishes a flush in progress, then flushes the rest. */
+  /** Writes everything delivered so far, now. */
   flush(): void {
-    if (this.job) this.finish(this.job, Infinity);
-    if (this.dirty.size > 0) this.finish(this.claim(), Infinity);
+    this.take();
     this.pump(true);
   }
 
-  /** Starts the next timer flush, unless one is running or the disk is far behind. */
-  private readonly nextJob = (): void => {
+  /** The timer's flush, unless the disk is far behind (the lines wait in their logs meanwhile). */
+  private readonly nextFlush = (): void => {
     this.clock = Date.now();
     this.evictIdle();
-    if (this.job === undefined && this.outboxLines < OUTBOX_MAX && this.dirty.size > 0) this.continueJob(this.claim());
+    if (this.outboxBytes < 4 * this.partBytes) {
+      this.take();
+      this.pump();
+    } else for (const app of this.dirty.keys()) this.cook(app); // routed records would pile up meanwhile
   };
 
-  /** Claims every dirty app's new lines for one flush; lines delivered later go to the next. */
-  private claim(): FlushJob {
-    const job: FlushJob = { items: [], next: 0, mark: this.delivered };
+  /**
+   * Takes every dirty app's new records into parts (one buffer each), in order, marks the last
+   * with the lines delivered so far, and queues them. Lines delivered later go to the next flush.
+   */
+  private take(): void {
+    const mark = this.delivered;
+    const claimed: Array<{ app: AppHistory; appId: string; bytes: number }> = [];
     for (const [app, appId] of this.dirty) {
       app.dirty = false;
-      app.claimed = true;
-      job.items.push({ app, appId, to: app.ring.total, lines: [] });
+      this.cook(app);
+      claimed.push({ app, appId, bytes: app.log.pendingBytes });
     }
     this.dirty.clear();
-    this.job = job;
-    return job;
+    const parts = splitParts(claimed, this.partBytes, (c) => c.bytes).map((group) => this.part(group));
+    // The flush's last part, once written, makes every line delivered before it durable; a
+    // flush with nothing to write rides on the part before it.
+    if (parts.length > 0) parts[parts.length - 1].mark = mark;
+    else if (this.outbox.length > 0) this.outbox[this.outbox.length - 1].mark = mark;
+    else this.marks.push({ seq: this.sentSeq, mark });
+    for (const part of parts) {
+      this.outbox.push(part);
+      this.outboxBytes += part.bytes;
+    }
+  }
+
+  /** Moves an app's fresh lines (the newest `capacity` of them) into its log, cooked. */
+  private cook(app: AppHistory): void {
+    if (app.fresh.length === 0) return;
+    for (const line of app.fresh.last()) this.heldBytes += app.log.append(formatRfc5424(line));
+    app.fresh.clear();
+  }
+
+  /** One part: the group's new records copied into one buffer, app after app. */
+  private part(group: ReadonlyArray<{ app: AppHistory; appId: string; bytes: number }>): Part {
+    const bytes = group.reduce((sum, c) => sum + c.bytes, 0);
+    const i = this.spare.findIndex((b) => b.byteLength >= bytes);
+    const records = i >= 0 ? this.spare.splice(i, 1)[0] : new ArrayBuffer(Math.ceil(bytes / SPARE_UNIT) * SPARE_UNIT);
+    const view = new Uint8Array(records, 0, bytes);
+    const items: PartItem[] = [];
+    let at = 0;
+    for (const { app, appId, bytes } of group) {
+      const n = app.log.take(view, at);
+      app.claimed = true;
+      items.push({ app, appId, n, start: at, end: at + bytes });
+      at += bytes;
+    }
+    return { records, bytes, items };
   }
 
   /**
-   * Posts cooked parts, oldest first: one while the writer has none unacknowledged, or all of
-   * them when `all` (a synchronous flush). Apps dropped meanwhile are left out, so no row of
-   * theirs lands after their `drop`.
+   * Posts parts, oldest first: one while the writer has none unacknowledged, or all of them
+   * when `all` (a synchronous flush). Apps dropped meanwhile are left out, so no row of theirs
+   * lands after their `drop`.
    */
   private pump(all = false): void {
-    while (this.outbox.length > 0 && (all || this.unacked === 0)) {
-      const part = this.outbox.shift()!;
-      const batch: HistoryChunk[] = [];
-      for (const { app, appId, lines } of part.items) {
-        this.outboxLines -= lines.length;
-        app.claimed = false;
-        app.seq = this.sentSeq + 1;
-        if (this.apps.get(appId) === app) batch.push([appId, lines]);
-      }
-      // The mark goes with this write, or, when nothing is left to write, with the last one sent.
-      if (part.mark !== undefined) this.marks.push({ seq: this.sentSeq + (batch.length > 0 ? 1 : 0), mark: part.mark });
-      if (batch.length > 0) this.send({ op: 'write', batch });
-    }
-    this.settle();
-  }
-
-  /** The timer's flush: a slice per turn, so input and drain responses are handled in between. */
-  private readonly continueJob = (job: FlushJob): void => {
-    if (this.job !== job) return; // a synchronous flush() finished it
-    if (this.finish(job, performance.now() + this.sliceMs)) return;
-    setImmediate(this.continueJob, job);
-  };
-
-  /**
-   * Cooks the job's lines until `deadline` (performance.now()) — only the newest `capacity` can
-   * ever be read back, lines displaced from the ring meanwhile are skipped, and the ring keeps
-   * the cooked text from now on — and, once all are cooked, posts the job. True when done.
-   */
-  private finish(job: FlushJob, deadline: number): boolean {
     try {
-      while (job.next < job.items.length) {
-        const item = job.items[job.next];
-        const { app } = item;
-        const from = Math.max(app.written, item.to - this.capacity);
-        const end = Math.min(item.to, from + CLOCK_EVERY);
-        const cooked = app.ring.mapRange(from, end, cook);
-        for (const text of cooked) {
-          item.lines.push(text as string);
-          this.cookedBytes += (text as string).length;
+      while (this.outbox.length > 0 && (all || this.unacked === 0)) {
+        const part = this.outbox.shift()!;
+        this.outboxBytes -= part.bytes;
+        const index: WriteIndex[] = [];
+        for (const { app, appId, n, start, end } of part.items) {
+          app.claimed = false;
+          app.seq = this.sentSeq + 1;
+          if (this.apps.get(appId) === app) index.push([appId, n, start, end]);
         }
-        this.cookedLines += cooked.length;
-        app.written = end;
-        if (end === item.to) job.next++;
-        if (job.next < job.items.length && performance.now() >= deadline) return false;
+        // The mark goes with this write, or, when nothing is left to write, with the last one sent.
+        if (part.mark !== undefined) this.marks.push({ seq: this.sentSeq + (index.length > 0 ? 1 : 0), mark: part.mark });
+        if (index.length > 0) this.send({ op: 'write', records: part.records, index });
       }
-      this.job = undefined;
-      for (const item of job.items) if (item.lines.length === 0) item.app.claimed = false; // nothing new to post
-      const parts: Part[] = splitParts(job.items, PART_LINES).map((items) => ({ items }));
-      // The job's last part, once written, makes every line delivered before the claim durable;
-      // a job with nothing to write rides on the part before it.
-      if (parts.length > 0) parts[parts.length - 1].mark = job.mark;
-      else if (this.outbox.length > 0) this.outbox[this.outbox.length - 1].mark = job.mark;
-      else this.marks.push({ seq: this.sentSeq, mark: job.mark });
-      for (const part of parts) {
-        this.outbox.push(part);
-        for (const item of part.items) this.outboxLines += item.lines.length;
-      }
-      this.pump();
     } catch (err) {
       // A disk error (full, read-only) must not take the router down: memory still serves reads.
-      this.job = undefined;
       this.onError(err);
-      this.fail(job.mark, err);
     }
-    return true;
+    this.settle();
   }
 
   /** Resolves the waiters whose lines are now written (every mark up to the acknowledged write). */
@@ -372,32 +381,30 @@ export class SqliteHistory implements History {
   }
 
   /**
-   * Past the memory budget: forgets the rings of apps idle for EVICT_IDLE_MS whose every line is
-   * in SQLite (written, posted, acknowledged, not failed), those holding the most lines first.
+   * Past the memory budget: forgets the lines of apps idle for EVICT_IDLE_MS whose every line is
+   * in SQLite (taken, posted, acknowledged, not failed), those holding the most bytes first.
    */
   private evictIdle(): void {
-    if (this.cookedLines === 0) return;
-    const perLine = this.cookedBytes / this.cookedLines + LINE_OVERHEAD;
-    if (this.heldLines * perLine <= this.memoryBytes) return;
-    // Looking at every app each 50 ms flush is most of the cost with 10,000 apps; an app becomes
+    if (this.heldBytes <= this.memoryBytes) return;
+    // Looking at every app each flush is most of the cost with 10,000 apps; an app becomes
     // evictable only after EVICT_IDLE_MS anyway.
     if (this.clock - this.evictScanAt < Math.min(EVICT_SCAN_MS, this.evictIdleMs)) return;
     this.evictScanAt = this.clock;
     const idleBefore = this.clock - this.evictIdleMs;
-    const onDisk = (a: AppHistory): boolean => !a.dirty && !a.claimed && a.written === a.ring.total && a.seq <= this.ackedSeq && a.seq !== this.failedSeq;
+    const onDisk = (a: AppHistory): boolean => !a.dirty && !a.claimed && a.fresh.length === 0 && a.log.pendingLines === 0 && a.seq <= this.ackedSeq && a.seq !== this.failedSeq;
     const idle: Array<[string, AppHistory]> = [];
-    for (const [id, app] of this.apps) if (app.touched <= idleBefore && onDisk(app)) idle.push([id, app]);
-    // Most lines first (least recent among equals): every eviction costs a load when the app
+    for (const [id, app] of this.apps) if (app.touched <= idleBefore && app.log.bytes >= EVICT_MIN_BYTES && onDisk(app)) idle.push([id, app]);
+    // Most bytes first (least recent among equals): every eviction costs a load when the app
     // next logs, whatever it held, so the fewest evictions that get back within the budget are
     // the best. Least recent first forgot thousands of apps holding a line or two (they had been
     // quiet longest) and loaded each again on its next line, for next to no memory.
-    idle.sort((a, b) => b[1].ring.length - a[1].ring.length || a[1].touched - b[1].touched);
-    const target = this.memoryBytes / perLine;
+    idle.sort((a, b) => b[1].log.bytes - a[1].log.bytes || a[1].touched - b[1].touched);
     for (const [id, app] of idle) {
-      if (this.heldLines <= target) break;
+      if (this.heldBytes <= this.memoryBytes) break;
       this.apps.delete(id);
       this.stored.add(id);
-      this.heldLines -= app.ring.length;
+      this.heldBytes -= app.log.bytes;
+      app.log.release();
       this.evicted++;
     }
   }
@@ -421,21 +428,29 @@ export class SqliteHistory implements History {
   private send(m: ToWorker): void {
     if (m.op === 'write') this.sentSeq++;
     if (this.worker) {
-      this.worker.postMessage(m);
+      // A write's buffer is transferred: the worker gets it without a copy, this thread lets go.
+      this.worker.postMessage(m, m.op === 'write' ? [m.records] : []);
       if (m.op === 'write') this.unacked++;
       return;
     }
     const local = (this.local ??= new HistoryDiskWriter(this.db, this.capacity));
     if (m.op === 'write') {
       try {
-        local.write(m.batch);
+        local.write(chunksOf(m.records, m.index));
       } catch (err) {
         this.failedSeq = this.sentSeq;
         this.acked();
         throw err;
+      } finally {
+        this.recycle(m.records);
       }
       this.acked();
     } else if (m.op === 'drop') local.drop(m.appId);
+  }
+
+  /** Keeps a written part's buffer for a later part (SQLite has copied what it needed). */
+  private recycle(records: ArrayBuffer): void {
+    if (this.spare.length < SPARES && records.byteLength <= this.partBytes + SPARE_UNIT) this.spare.push(records);
   }
 
   private startWorker(): void {
@@ -448,6 +463,7 @@ export class SqliteHistory implements History {
         this.failedSeq = this.ackedSeq + 1;
         this.onError(new Error(m.message));
       } else if (m.op === 'written') {
+        if (m.records !== undefined) this.recycle(m.records);
         this.unacked--;
         this.acked();
         this.pump();
@@ -479,52 +495,46 @@ export class SqliteHistory implements History {
   private app(appId: string): AppHistory {
     let app = this.apps.get(appId);
     if (app === undefined) {
-      app = { ring: new Ring<Entry>(this.capacity), written: 0, dirty: false, touched: this.clock, claimed: false, seq: 0 };
+      app = { fresh: new Ring<LogLine>(this.capacity), log: new LineLog(this.capacity), dirty: false, touched: this.clock, claimed: false, seq: 0 };
       if (this.stored.has(appId)) {
-        const rows: string[][] = [];
+        const rows: Array<Uint8Array | string> = [];
         let lines = 0;
-        for (const row of this.load.iterate(appId) as Iterable<{ seq: number; n: number; lines: string }>) {
-          rows.unshift(JSON.parse(row.lines) as string[]);
+        for (const row of this.load.iterate(appId) as Iterable<{ seq: number; n: number; lines: Uint8Array | string }>) {
+          rows.unshift(row.lines);
           lines += row.n;
           if (lines >= this.capacity) break;
         }
-        for (const chunk of rows) for (const text of chunk) app.ring.push(text);
+        for (const row of rows) this.heldBytes += app.log.load(row); // already on disk
         this.stored.delete(appId); // in memory now, until evicted again
       }
-      app.written = app.ring.total; // already on disk
-      this.heldLines += app.ring.length;
       this.apps.set(appId, app);
     }
     return app;
   }
 }
 
-/** Groups a flush's apps, in order, into parts of at least one app and at most `max` lines where possible. */
-export function splitParts<T extends { lines: readonly unknown[] }>(items: readonly T[], max: number): T[][] {
+/** Groups a flush's apps, in order, into parts of at least one app and at most `max` (by `size`) where possible; apps of size 0 are left out. */
+export function splitParts<T>(items: readonly T[], max: number, size: (item: T) => number): T[][] {
   const parts: T[][] = [];
   let part: T[] = [];
   let n = 0;
   for (const item of items) {
-    if (item.lines.length === 0) continue;
-    if (part.length > 0 && n + item.lines.length > max) {
+    const k = size(item);
+    if (k === 0) continue;
+    if (part.length > 0 && n + k > max) {
       parts.push(part);
       part = [];
       n = 0;
     }
     part.push(item);
-    n += item.lines.length;
+    n += k;
   }
   if (part.length > 0) parts.push(part);
   return parts;
 }
 
-function cook(e: Entry): Entry {
-  return typeof e === 'string' ? e : cookSharing(e);
-}
-
-/** Readers get the line itself while it is fresh, a new parse of the text once it is cooked. */
-function parsed(e: Entry): LogLine | undefined {
-  if (typeof e !== 'string') return e;
-  const r = parseRfc5424(e);
+/** Readers get a new parse of a cooked line's text. */
+function parsed(text: string): LogLine | undefined {
+  const r = parseRfc5424(text);
   return r.ok ? r.value : undefined;
 }

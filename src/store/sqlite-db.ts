@@ -26,8 +26,9 @@ const SCHEMA = [
      plan TEXT NOT NULL, state TEXT NOT NULL, config_vars TEXT NOT NULL, provider_id TEXT,
      drain_token TEXT, log_token_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-  // History: one row per app per flush, holding that flush's lines as a JSON array (one INSERT
-  // per app per 50 ms instead of one per line); seq orders chunks within an app across restarts.
+  // History: one row per app per flush, holding that flush's lines (one INSERT per app per
+  // flush instead of one per line): a BLOB of length-prefixed records (history/line-log.ts), or,
+  // in rows written before that layout, a JSON array of texts. seq orders an app's rows across restarts.
   `CREATE TABLE IF NOT EXISTS history (
      seq INTEGER PRIMARY KEY AUTOINCREMENT, app_id TEXT NOT NULL, n INTEGER NOT NULL, lines TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS history_app_seq ON history (app_id, seq)`,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { LogLine } from '../core/log-line.js';
 import { decodeLogplexBody } from './logplex1.js';
-import { cookSharing, fieldwise, formatRfc5424, parseAfterPri, parseRfc5424, priEnd, readPri } from './rfc5424.js';
+import { fieldwise, formatRfc5424, parseAfterPri, parseRfc5424, priEnd, readPri } from './rfc5424.js';
 
 function parsed(text: string): LogLine {
   const r = parseRfc5424(text);
@@ -146,17 +146,6 @@ test('property: parse(format(x)) is x for every valid line', () => {
   fc.assert(
     fc.property(logLineArb, (line) => {
       assert.deepEqual(parsed(formatRfc5424(line)), line);
-    }),
-    { numRuns: 300 },
-  );
-});
-
-test('property: cookSharing returns formatRfc5424 and leaves every field equal', () => {
-  fc.assert(
-    fc.property(logLineArb, (line) => {
-      const before = { ...line };
-      assert.equal(cookSharing(line), formatRfc5424(before));
-      assert.deepEqual(line, before);
     }),
     { numRuns: 300 },
   );

@@ -212,27 +212,3 @@ export function formatRfc5424(line: LogLine): string {
   const head = `<${line.pri}>1 ${line.time} ${line.hostname} ${line.source} ${line.procid} ${line.msgid} ${line.sd}`;
   return line.msg === '' ? head : `${head} ${line.msg}`;
 }
-
-/**
- * formatRfc5424, and then the line's text fields are re-pointed at slices of the returned text:
- * equal strings, so no reader can tell, but the line no longer keeps the whole input message it
- * was parsed from alive (its fields were slices of that). History cooks each kept line once;
- * with this, a line that also waits in drain buffers costs its cooked text once, not twice.
- */
-export function cookSharing(line: LogLine): string {
-  const text = formatRfc5424(line);
-  let i = priEnd(line.pri) + 2; // `<PRI>1 `
-  const take = (value: string): string => {
-    const v = text.slice(i, i + value.length);
-    i += value.length + 1;
-    return v;
-  };
-  line.time = take(line.time);
-  line.hostname = take(line.hostname);
-  i += line.source.length + 1; // the token's name: shared by every line of the app already
-  line.procid = take(line.procid);
-  line.msgid = take(line.msgid);
-  line.sd = take(line.sd);
-  if (line.msg !== '') line.msg = text.slice(i);
-  return text;
-}
