@@ -246,3 +246,20 @@ test('rows written in the JSON layout of earlier versions are read after an upgr
   await h.close();
   db.close();
 });
+
+test('a stored row that cannot be read is skipped and reported; the rest of the app reads back', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = openDatabase(dir);
+  const insert = db.prepare('INSERT INTO history (app_id, n, lines) VALUES (?, ?, ?)');
+  insert.run('damaged', 1, JSON.stringify(['<190>1 2026-11-21T05:14:56.000000+00:00 host app web.1 - - line 1 é✓']));
+  insert.run('damaged', 1, '["<190>1 2026-11-21T05:14:56.000000+00:00 host app web.1 - - line 2'); // torn JSON
+  const errors: string[] = [];
+  const h = new SqliteHistory(db, { onError: (err) => errors.push(String(err)) });
+  h.deliver('damaged', line(3));
+  assert.deepEqual((await h.read('damaged', 10)).map((l) => l.msg), ['line 1 é✓', 'line 3 é✓']);
+  assert.equal(errors.length, 1);
+  assert.match(errors[0], /could not be read and was skipped/);
+  await h.close();
+  db.close();
+});
