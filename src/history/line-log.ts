@@ -2,6 +2,7 @@
 // in the very layout a history row stores.
 import type { LogLine } from '../core/log-line.js';
 import { cookedWireBound, writeCookedWire } from '../wire/cooked.js';
+import type { Utf8Target } from '../wire/frame-writer.js';
 
 /**
  * A record is a 4-byte little-endian length and that many bytes of cooked RFC 5424 text
@@ -12,9 +13,6 @@ export const RECORD_HEAD = 4;
 /** A chunk's first size; each next one doubles, up to MAX_CHUNK (a record larger gets its own). */
 const MIN_CHUNK = 256;
 const MAX_CHUNK = 64 << 10;
-
-/** `Buffer#utf8Write` without `write`'s argument normalising, which costs as much as the copy here. */
-type Utf8Target = Buffer & { utf8Write(text: string, offset: number): number };
 
 interface Chunk {
   buf: Utf8Target;

@@ -3,16 +3,22 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'node:test';
+import test, { type TestContext } from 'node:test';
 import fc from 'fast-check';
 import { openDatabase } from '../store/sqlite-db.js';
 import { line } from './history.case.js';
 import { storedTexts } from './line-log.js';
 import { SqliteHistory, splitParts } from './sqlite-history.js';
 
-test('keeps exactly the newest 1,500 lines, in memory and on disk', async (t) => {
+/** A data directory of its own, removed after the test. */
+function historyDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('keeps exactly the newest 1,500 lines, in memory and on disk', async (t) => {
+  const dir = historyDir(t);
   let db = openDatabase(dir);
   let h = new SqliteHistory(db);
   for (let i = 1; i <= 1600; i++) h.deliver('app-1', line(i));
@@ -36,8 +42,7 @@ test('keeps exactly the newest 1,500 lines, in memory and on disk', async (t) =>
 });
 
 test('a filtered read scans newest-first and returns the matches oldest-first', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = historyDir(t);
   const db = openDatabase(dir);
   const h = new SqliteHistory(db);
   for (let i = 1; i <= 30; i++) h.deliver('a', line(i, i % 3 === 0 ? 'worker.1' : 'web.1'));
@@ -51,8 +56,7 @@ test('a filtered read scans newest-first and returns the matches oldest-first', 
 
 for (const worker of [true, false]) {
   test(`the on-disk copy is trimmed as it grows, and survives reopening exactly (${worker ? 'worker thread' : 'main thread'} writes)`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = historyDir(t);
     let db = openDatabase(dir);
     let h = new SqliteHistory(db, { worker });
     for (let i = 1; i <= 5000; i++) {
@@ -76,8 +80,7 @@ for (const worker of [true, false]) {
 
 for (const capacity of [20_000, 300]) {
   test(`timer flushes while lines keep arriving: every line on disk once, in order (capacity ${capacity})`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = historyDir(t);
     let db = openDatabase(dir);
     let h = new SqliteHistory(db, { flushMs: 1, capacity });
     // Bursts of 100 between event-loop turns, with timer turns every 500 lines: a timer flush
@@ -119,8 +122,7 @@ for (const capacity of [20_000, 300]) {
 
 for (const worker of [true, false]) {
   test(`with many busy apps, timer flushes alone get every app's lines to disk (${worker ? 'worker thread' : 'main thread'} writes)`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = historyDir(t);
     const db = openDatabase(dir);
     const h = new SqliteHistory(db, { flushMs: 5, worker, partBytes: 256 << 10 });
     // 60 apps × 1,500 lines = 90,000 lines, ~6 MiB: parts of 256 KiB, so many messages to the writer.
@@ -167,8 +169,7 @@ test('a flush is posted in parts of whole apps, in order, of at most the limit u
 });
 
 test('past its memory budget the history forgets idle apps and reads them back from SQLite, whole and in order', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = historyDir(t);
   const db = openDatabase(dir);
   const h = new SqliteHistory(db, { flushMs: 5, memoryBytes: 64 * 1024, evictIdleMs: 0 });
   const apps = Array.from({ length: 20 }, (_, i) => `app-${i}`);
@@ -193,8 +194,7 @@ test('past its memory budget the history forgets idle apps and reads them back f
 });
 
 test('past its budget the history forgets the idle apps holding the most lines, not the many that hold one', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = historyDir(t);
   const small = Array.from({ length: 50 }, (_, i) => `small-${i}`);
   const big = Array.from({ length: 10 }, (_, i) => `big-${i}`);
   let db = openDatabase(dir);
@@ -228,8 +228,7 @@ test('past its budget the history forgets the idle apps holding the most lines, 
 });
 
 test('rows written in the JSON layout of earlier versions are read after an upgrade, and new lines follow them', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = historyDir(t);
   let db = openDatabase(dir);
   const old = [1, 2, 3].map((i) => `<190>1 2026-11-21T05:14:56.000000+00:00 host app web.1 - - line ${i} é✓`);
   db.prepare('INSERT INTO history (app_id, n, lines) VALUES (?, ?, ?)').run('legacy', old.length, JSON.stringify(old));
@@ -248,8 +247,7 @@ test('rows written in the JSON layout of earlier versions are read after an upgr
 });
 
 test('a stored row that cannot be read is skipped and reported; the rest of the app reads back', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-history-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = historyDir(t);
   const db = openDatabase(dir);
   const insert = db.prepare('INSERT INTO history (app_id, n, lines) VALUES (?, ?, ?)');
   insert.run('damaged', 1, JSON.stringify(['<190>1 2026-11-21T05:14:56.000000+00:00 host app web.1 - - line 1 é✓']));

@@ -2,14 +2,11 @@
 // that frame can stand in for it. The bytes equal `Buffer.from(formatRfc5424(line))` (a property
 // test holds the two byte-identical).
 import type { LogLine } from '../core/log-line.js';
-import { wireMsgStart } from './frame-writer.js';
+import { wireMsgStart, type Utf8Target } from './frame-writer.js';
 import { priEnd } from './rfc5424.js';
 
 const SP = 0x20;
 const indexOf = Uint8Array.prototype.indexOf;
-
-/** `Buffer#utf8Write` without `write`'s argument normalising (see frame-writer.ts). */
-type Utf8Target = Buffer & { utf8Write(text: string, offset: number): number };
 
 /**
  * How the cooked form of `line` comes from `frame`, the RFC 5424 frame it was parsed from with

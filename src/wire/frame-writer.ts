@@ -66,7 +66,7 @@ function prepared(head: Uint8Array, mid: Uint8Array, msg: Uint8Array, nl: number
  * `Buffer#utf8Write(string, offset)`: what `buf.write(string, offset, 'utf8')` calls after
  * normalising its arguments, which costs as much as the copy for fields this short.
  */
-type Utf8Target = Buffer & { utf8Write(text: string, offset: number): number };
+export type Utf8Target = Buffer & { utf8Write(text: string, offset: number): number };
 
 export function prepareLine(line: LogLine, tailText: string): PreparedLine {
   const nl = line.msg.charCodeAt(line.msg.length - 1) === LF ? '' : '\n';
