@@ -7,6 +7,8 @@ import { Ring } from '../../src/core/ring.js';
 import type { LogLine } from '../../src/core/log-line.js';
 import { syslogEncoder } from '../../src/drains/encoder.js';
 import { DrainQueue } from '../../src/drains/queue/queue.js';
+import { StateBook } from '../../src/drains/queue/state-book.js';
+import { emptyCounters } from '../../src/drains/queue/state.js';
 import { HISTORY_LINES } from '../../src/history/contract.js';
 import { SqliteHistory } from '../../src/history/sqlite-history.js';
 import { Router } from '../../src/router/router.js';
@@ -48,6 +50,10 @@ const queue = new DrainQueue({ memoryBytes: 1 << 20, blockBytes: 64 * 1024, bloc
 const encoder = syslogEncoder('d.00000000-0000-4000-8000-000000000000');
 for (let i = 0; i < 1024; i++) ring.push(routed[i]);
 for (let i = 0; i < 8192; i++) encoder.put(encoder.prepare(routed[i % HISTORY_LINES]), queue);
+// The state of 10,000 drains that each changed in the last second, as the manager saves them.
+const book = new StateBook(mkdtempSync(join(tmpdir(), 'sluice-micro-book-')));
+const DRAINS = 10_000;
+const drainIds = Array.from({ length: DRAINS }, (_, i) => `d.${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`);
 let k = 0;
 
 export const benchmarks: MicroBench[] = [
@@ -80,6 +86,15 @@ export const benchmarks: MicroBench[] = [
     fn: () => {
       for (const l of routed) history.deliver('app-1', l);
       history.flush();
+    },
+  },
+  {
+    name: `drains/queue: the states of ${DRAINS.toLocaleString('en-US')} drains saved (StateBook put each + one commit: one appended batch)`,
+    opsPerCall: DRAINS,
+    fn: () => {
+      const n = k++;
+      for (const id of drainIds) book.put(id, { counters: { ...emptyCounters(), delivered: n }, nextLine: n, done: { below: n, hole: null }, loss: null, skippedBytes: 0 });
+      return book.commit();
     },
   },
 ];

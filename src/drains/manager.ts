@@ -16,6 +16,7 @@ import { HealthTracker, type DrainHealth } from './health.js';
 import { registerDrainMetrics } from './metrics.js';
 import { SpoolBudget } from './queue/budget.js';
 import { DrainQueue } from './queue/queue.js';
+import { BOOK_FILE, StateBook } from './queue/state-book.js';
 import { defaultRegistry, type DrainRegistry } from './registry.js';
 import { drainKindOf, type DrainKind } from './url.js';
 import { encodeSignal } from './otlp/signal-record.js';
@@ -74,7 +75,7 @@ export interface Entry {
 /** Memory for a telemetry drain's passed-through requests before they go to its spool. */
 const SIGNAL_MEMORY_BYTES = 8 << 20;
 
-/** State files are written at most this often per drain (records carry what is done meanwhile). */
+/** Drain states are written at most this often (records carry what is done meanwhile). */
 const STATE_EVERY_MS = 1_000;
 
 export class DrainManager implements Subscriber {
@@ -85,6 +86,8 @@ export class DrainManager implements Subscriber {
   private readonly registry: DrainRegistry;
   private readonly settings: QueueSettings;
   private readonly budget: SpoolBudget;
+  /** Every drain's state, in one file (`<spool>/drains.state`). */
+  private readonly book: StateBook | undefined;
   private readonly log: Logger;
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -103,6 +106,7 @@ export class DrainManager implements Subscriber {
     this.registry = o.registry ?? defaultRegistry();
     this.settings = { ...DEFAULT_QUEUE_SETTINGS, ...o.queue };
     this.budget = new SpoolBudget(this.settings.spoolMaxBytes, o.spoolDir);
+    this.book = o.spoolDir ? new StateBook(o.spoolDir) : undefined;
     this.log = o.logger ?? silentLogger();
     if (o.metrics) registerDrainMetrics(o.metrics, this);
   }
@@ -279,7 +283,7 @@ export class DrainManager implements Subscriber {
       memoryBytes: s.memoryBytes,
       blockBytes: block.bytes,
       blockLines: block.lines,
-      spool: this.o.spoolDir ? { dir: path.join(this.o.spoolDir, rec.id), budget: this.budget, maxBytes: s.spoolBytes } : undefined,
+      spool: this.o.spoolDir ? { dir: path.join(this.o.spoolDir, rec.id), budget: this.budget, maxBytes: s.spoolBytes, book: this.book, key: rec.id } : undefined,
     });
     const r = queue.recover();
     if (r.lines > 0 || r.skippedLines > 0 || r.skippedBytes > 0) {
@@ -318,7 +322,7 @@ export class DrainManager implements Subscriber {
       memoryBytes: Math.max(s.memoryBytes, SIGNAL_MEMORY_BYTES),
       blockBytes: 1,
       blockLines: 1,
-      spool: this.o.spoolDir ? { dir: path.join(this.o.spoolDir, rec.id, 'signals'), budget: this.budget, maxBytes: s.spoolBytes } : undefined,
+      spool: this.o.spoolDir ? { dir: path.join(this.o.spoolDir, rec.id, 'signals'), budget: this.budget, maxBytes: s.spoolBytes, book: this.book, key: `${rec.id}/signals` } : undefined,
     });
     const r = q.recover();
     if (r.lines > 0 || r.skippedLines > 0) this.log.info({ drain: rec.id, app: rec.app_id, queued_requests: r.lines, skipped_requests: r.skippedLines }, 'telemetry drain spool recovered: passed-through requests resume');
@@ -340,22 +344,24 @@ export class DrainManager implements Subscriber {
     }
   }
 
-  /** Spool directories of drains that no longer exist (deleted while Sluice was stopped). */
+  /** Spool directories and states of drains that no longer exist (deleted while Sluice was stopped). */
   private removeOrphanSpools(): void {
     const dir = this.o.spoolDir;
     if (!dir) return;
+    const gone = (id: string): boolean => !this.entries.has(id) && !this.store.getDrain(id);
+    for (const k of this.book?.keys() ?? []) if (gone(k.split('/')[0])) this.book?.drop(k);
     let names: string[] = [];
     try {
       names = readdirSync(dir);
     } catch {
       return;
     }
-    for (const n of names) if (!this.entries.has(n) && !this.store.getDrain(n)) rmSync(path.join(dir, n), { recursive: true, force: true });
+    for (const n of names) if (!n.startsWith(BOOK_FILE) && gone(n)) rmSync(path.join(dir, n), { recursive: true, force: true });
   }
 
   /**
-   * The periodic spool sync: queued lines to disk, fdatasync, and (each second) state files —
-   * for the queues that changed since the last sync only, so idle drains cost nothing.
+   * The periodic spool sync: queued lines to disk, fdatasync, and (each second) the states, in
+   * one write — for the queues that changed since the last sync only, so idle drains cost nothing.
    */
   private syncSpools(): void {
     const list = this.toSync;
@@ -378,6 +384,7 @@ export class DrainManager implements Subscriber {
       e.signals?.saveState();
     }
     this.toSave.clear();
+    this.book?.commit(); // also what a full disk refused last time
   }
 
   /** Every drain with its state (metrics). */
@@ -435,6 +442,8 @@ export class DrainManager implements Subscriber {
         else this.log.info(fields, 'drain stopped: queued lines kept in the spool for the next start');
       }
     }
+    if (this.book && !this.book.commit()) this.log.warn({ drains: this.entries.size }, 'drain states could not be written (disk full?): the next start counts from the last write and may send some delivered lines again; queued lines are kept');
+    this.book?.close();
     if (this.entries.size > 0) this.log.info({ drains: this.entries.size, kept_lines: keptAll }, 'drains stopped');
     this.entries.clear();
     this.byApp.clear();

@@ -5,7 +5,8 @@ import type { SpoolBudget } from './budget.js';
 import { isDone, undoneIn, unionDone, type DoneSet } from './done-set.js';
 import { LossReport, type Loss } from './loss.js';
 import { Spool, type DiskLoc, type ScanResult } from './spool.js';
-import { emptyCounters, lossToJson, readState, writeState, type Counters } from './state.js';
+import { StateBook } from './state-book.js';
+import { emptyCounters, lossToJson, type Counters } from './state.js';
 import { HEADER_BYTES } from './record.js';
 import { BufferPool } from '../../core/buffer-pool.js';
 
@@ -29,6 +30,9 @@ export interface SpoolConfig {
   budget: SpoolBudget;
   /** This drain's disk budget (`--drain-spool-bytes`). */
   maxBytes: number;
+  /** Where the state is kept, under `key` (the manager's, shared by every drain); absent: a book of its own in `dir`. */
+  book?: StateBook;
+  key?: string;
 }
 
 export interface QueueOptions {
@@ -123,10 +127,10 @@ export class DrainQueue {
   private queuedLines = 0;
   private queuedBytes = 0;
   private readonly spool: Spool | undefined;
+  private readonly book: StateBook | undefined;
+  private readonly key: string;
   private version = 0;
   private savedVersion = -1;
-  /** Sequence number of the last state written (state.ts: two slots written in turn). */
-  private stateSeq = 0;
   /** Set once the queue changed since `onDirty` last fired; cleared by `sync`. */
   private listed = false;
   /**
@@ -142,7 +146,14 @@ export class DrainQueue {
     if (o.spool) {
       const segmentBytes = Math.min(16 << 20, Math.max(16 << 10, Math.floor(o.spool.maxBytes / 8)));
       this.spool = new Spool(o.spool.dir, o.spool.budget, segmentBytes);
+      this.book = o.spool.book ?? new StateBook(o.spool.dir);
     }
+    this.key = o.spool?.key ?? '';
+  }
+
+  /** The queue keeps its state in a book of its own (not the manager's): it commits and closes it. */
+  private get ownBook(): boolean {
+    return this.book !== undefined && this.o.spool?.book === undefined;
   }
 
   private touch(): void {
@@ -437,36 +448,33 @@ export class DrainQueue {
     return left;
   }
 
-  /** Whether the state file is behind what the queue knows. */
-  get stateStale(): boolean {
-    return this.spool !== undefined && this.version !== this.savedVersion;
-  }
-
   /** fdatasync of what `sync` wrote (async: the event loop never waits on the device). */
   flush(): Promise<void> {
     return this.spool?.flush() ?? Promise.resolve();
   }
 
-  /** Writes the state file (counters, next line, what is done, the pending loss). */
+  /**
+   * Puts the state (counters, next line, what is done, the pending loss) in the book; the book's
+   * owner writes it (the manager: all drains' in one batch). A write the disk refused is tried
+   * again at the next commit; meanwhile the records' own headers still say what is done.
+   */
   saveState(): void {
-    if (this.spool === undefined || this.version === this.savedVersion) return;
-    // A loss taken by an L10 in flight is still unreported until that delivery succeeds.
-    const pending = this.loss.peek();
-    const f = this.lossInFlight;
-    const loss = f ? { count: f.count + (pending?.count ?? 0), since: pending && pending.since < f.since ? pending.since : f.since } : pending;
-    try {
-      writeState(this.spool.dir, {
+    if (this.book === undefined) return;
+    if (this.version !== this.savedVersion) {
+      // A loss taken by an L10 in flight is still unreported until that delivery succeeds.
+      const pending = this.loss.peek();
+      const f = this.lossInFlight;
+      const loss = f ? { count: f.count + (pending?.count ?? 0), since: pending && pending.since < f.since ? pending.since : f.since } : pending;
+      this.book.put(this.key, {
         counters: { ...this.counters },
         nextLine: this.nextLine,
         done: this.doneSnapshot(),
         loss: lossToJson(loss),
         skippedBytes: this.skippedBytes,
-      }, this.stateSeq + 1);
-      this.stateSeq++;
+      });
       this.savedVersion = this.version;
-    } catch {
-      // Disk full: the records' own headers still say what is done; counters are retried next time.
     }
+    if (this.ownBook) this.book.commit();
   }
 
   /** On stop: everything to disk, state written. Returns the lines kept (0 when memory-only). */
@@ -478,11 +486,14 @@ export class DrainQueue {
     this.saveState();
     const kept = this.blocks.reduce((n, b) => n + (b.disk ? b.lines : 0), 0);
     this.spool.close();
+    if (this.ownBook) this.book?.close();
     return kept;
   }
 
   /** The drain was deleted: its spool goes with it. */
   destroy(): void {
+    if (this.ownBook) this.book?.close();
+    else this.book?.drop(this.key);
     this.spool?.destroy();
     this.blocks.length = 0;
     this.open = undefined;
@@ -494,10 +505,8 @@ export class DrainQueue {
    */
   recover(): Recovered {
     const out: Recovered = { lines: 0, skippedLines: 0, skippedBytes: 0 };
-    if (this.spool === undefined) return out;
-    const loaded = readState(this.spool.dir);
-    const st = loaded?.state;
-    this.stateSeq = loaded?.seq ?? 0;
+    if (this.spool === undefined || this.book === undefined) return out;
+    const st = this.book.recall(this.key, this.spool.dir);
     let scan: ScanResult;
     try {
       scan = this.spool.scan();

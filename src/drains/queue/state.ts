@@ -1,10 +1,9 @@
-// A drain's small state (`state.bin` in its spool directory): counters that survive restarts, the
-// next line number, what is done, and the loss not yet reported. The file has two fixed-size
-// slots written in turn in place, each with a sequence number and a checksum: a torn or garbled
-// slot is ignored and the other one read. In place because replacing a file (rename over it, or
-// truncating it) makes ext4 start writeback of the new data at once (auto_da_alloc): ~1 ms per
-// drain and second, which 10,000 busy drains cannot afford; an in-place write costs ~70 µs.
-import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+// A drain's small state: counters that survive restarts, the next line number, what is done, and
+// the loss not yet reported (kept for all drains in state-book.ts). Also the reader of the file a
+// drain kept it in before (`state.bin`: two fixed-size slots written in turn in place, each with a
+// sequence number and a checksum, a torn or garbled slot ignored; before that `state.json`), so
+// an upgrade keeps every drain's counters.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { NOTHING_DONE, type DoneSet } from './done-set.js';
@@ -90,29 +89,6 @@ function parseState(text: string): QueueState | undefined {
     };
   } catch {
     return undefined;
-  }
-}
-
-/** Writes `s` as sequence number `seq` into slot `seq % 2` (the other slot keeps the previous one). */
-export function writeState(dir: string, s: QueueState, seq: number): void {
-  const json = JSON.stringify(s);
-  const slot = Buffer.alloc(SLOT_BYTES);
-  const len = slot.write(json, SLOT_HEADER, 'utf8');
-  // Every field is a bounded number or a date: a state this long is a bug, never written torn.
-  if (len !== Buffer.byteLength(json)) throw new Error('drain state does not fit its slot');
-  slot.writeUInt32LE(MAGIC, 0);
-  slot.writeDoubleLE(seq, 8);
-  slot.writeUInt32LE(len, 16);
-  slot.writeUInt32LE(crc32(slot.subarray(8)), 4);
-  const fd = openSync(path.join(dir, FILE), constants.O_RDWR | constants.O_CREAT, 0o600);
-  try {
-    for (let off = 0; off < SLOT_BYTES; ) {
-      const n = writeSync(fd, slot, off, SLOT_BYTES - off, (seq % 2) * SLOT_BYTES + off);
-      if (n <= 0) throw new Error('short write');
-      off += n;
-    }
-  } finally {
-    closeSync(fd);
   }
 }
 
