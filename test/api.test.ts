@@ -12,10 +12,10 @@ let server: RunningServer;
 let base: string;
 let dir: string;
 
-async function call(method: string, path: string, body?: unknown, key = KEY) {
+async function call(method: string, path: string, body?: unknown, key = KEY, extra: Record<string, string> = {}) {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', Accept: 'application/vnd.heroku+json; version=3' },
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', Accept: 'application/vnd.heroku+json; version=3', ...extra },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -120,6 +120,35 @@ describe('apps and tokens', () => {
     assert.match(String(bad.body?.message), /^name: must start with a letter/);
     assert.equal((await call('POST', '/apps', { name: 'shop' })).status, 409);
     assert.deepEqual((await call('GET', '/apps/nope')).body, { id: 'not_found', message: "Couldn't find that app.", resource: 'app' });
+  });
+
+  test('a create with an Idempotency-Key sent again answers with the app it made, not 409', async () => {
+    const key = { 'Idempotency-Key': 'b7d0c3a2-5e41-4f7e-9a39-0f3a4c1d2e5f' };
+    const first = await call('POST', '/apps', { name: 'twice' }, KEY, key);
+    assert.equal(first.status, 201);
+    const again = await call('POST', '/apps', { name: 'twice' }, KEY, key);
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    assert.equal(again.body?.id, first.body?.id);
+    const tokens = (await call('GET', '/apps/twice/log-tokens')).body as unknown as { name: string }[];
+    assert.deepEqual(tokens.map((t) => t.name), ['app'], 'one `app` token, not one per attempt');
+    // Without the key, or with another one, the name is taken as before.
+    assert.equal((await call('POST', '/apps', { name: 'twice' })).status, 409);
+    assert.equal((await call('POST', '/apps', { name: 'twice' }, KEY, { 'Idempotency-Key': 'another' })).status, 409);
+    // The same key for another name is a mistake, said as one.
+    const other = await call('POST', '/apps', { name: 'thrice' }, KEY, key);
+    assert.equal(other.status, 422);
+    assert.match(String(other.body?.message), /already created the app twice/);
+    // A generated name is the same on every attempt.
+    const anon = { 'Idempotency-Key': 'anonymous-1' };
+    const n1 = await call('POST', '/apps', {}, KEY, anon);
+    const n2 = await call('POST', '/apps', {}, KEY, anon);
+    assert.equal(n1.status, 201);
+    assert.equal(n2.body?.name, n1.body?.name);
+    for (const bad of ['has space', 'x'.repeat(256)]) {
+      const r = await call('POST', '/apps', { name: 'never' }, KEY, { 'Idempotency-Key': bad });
+      assert.equal(r.status, 422);
+      assert.match(String(r.body?.message), /Idempotency-Key must be/);
+    }
   });
 
   test('a new app has an `app` token that writes lines under that source', async () => {

@@ -110,7 +110,10 @@ test('NATS paused (SIGSTOP) for 10 s: API writes answer 503 at once, input is ac
   assert.ok(await within(2_000, async () => (await b.postLogs(token, [frame(token, 'web.1', 'before')])).status === 204));
   for (const s of c.nats.servers) s.pause();
   const started = Date.now();
-  const made = await a.api('POST', '/apps', { name: 'not-now' });
+  // The create carries an Idempotency-Key, as `sluice apps:create` sends: refused now, it may
+  // still land once JetStream answers, and asking again with the key must answer with that app.
+  const once = { 'Idempotency-Key': 'not-now-7c1f0e52' };
+  const made = await a.api('POST', '/apps', { name: 'not-now' }, once);
   const took = Date.now() - started;
   assert.equal(made.status, 503, JSON.stringify(made.body));
   assert.equal(made.body.id, 'unavailable');
@@ -118,7 +121,7 @@ test('NATS paused (SIGSTOP) for 10 s: API writes answer 503 at once, input is ac
   // The contract is an answer within the engine's 2 s deadline; the bound leaves room for a busy machine.
   assert.ok(took < 5_000, `the write was refused at once (${took} ms), not after a hang`);
   // Known down now: the next write is refused without waiting for a timeout.
-  const again = await b.api('POST', '/apps', { name: 'not-now' });
+  const again = await b.api('POST', '/apps', { name: 'not-now' }, once);
   assert.equal(again.status, 503);
   // Input keeps being accepted on both nodes: 100 lines, each acknowledged with 204.
   const during = Array.from({ length: 100 }, (_, i) => `p${i}`);
@@ -146,20 +149,16 @@ test('NATS paused (SIGSTOP) for 10 s: API writes answer 503 at once, input is ac
   // A refusal while JetStream elects its leaders is a 503; anything else names the server's reason.
   assert.ok(back, `writes work again (answers: ${answers.join(' | ')}; ${unexpectedLogged(a)})`);
   const writesBackMs = Date.now() - resumed;
-  // The name refused with 503 during the pause is free: usually only its claim had reached NATS,
-  // and its node reuses that claim. (A 503 while a stream still settles is asked again, as a
-  // client does.) But a refused write may still land (docs/operations.md): if the create's record
-  // did, the name is that app's and 409 is right, with the app there to show for it; if the claim
-  // was stored and the record refused, the name is freed once the claim is judged stale (30 s).
-  let retried = { status: 0, body: {} as unknown };
-  await within(20_000, async () => (retried = await a.api('POST', '/apps', { name: 'not-now' })).status !== 503);
-  if (retried.status === 409) {
-    const landed = await within(3_000, async () => (await a.api('GET', '/apps/not-now')).status === 200);
-    if (!landed) {
-      const freed = await within(40_000, async () => (retried = await a.api('POST', '/apps', { name: 'not-now' })).status === 201);
-      assert.ok(freed, `a name held by a claim with no app is freed once the claim is stale: ${JSON.stringify(retried.body)}`);
-    }
-  } else assert.equal(retried.status, 201, `the refused name can be created once the engine is back: ${JSON.stringify(retried.body)}`);
+  // The create refused with 503 during the pause, asked again with its key (from the other node
+  // too, as a client behind a load balancer does): 201 with one app, whether nothing, only its
+  // name claim, or the whole create had landed meanwhile. (A 503 while a stream still settles
+  // is asked again, as a client does.)
+  let retried = { status: 0, body: {} as Record<string, unknown> };
+  await within(20_000, async () => (retried = await b.api('POST', '/apps', { name: 'not-now' }, once)).status !== 503);
+  assert.equal(retried.status, 201, `the refused create, asked again with its key: ${JSON.stringify(retried.body)}`);
+  const replay = await a.api('POST', '/apps', { name: 'not-now' }, once);
+  assert.equal(replay.status, 201, JSON.stringify(replay.body));
+  assert.equal(replay.body.id, retried.body.id, 'the same app on both nodes');
   assert.ok(await within(10_000, async () => (await b.api('GET', `/apps/${backName}`)).status === 200));
   assert.ok(await within(15_000, async () => (await b.api('GET', '/healthz')).body.status === 'ok'));
   // Nothing acknowledged during the pause is lost: all of it in the history and at the drain.

@@ -85,3 +85,52 @@ test("another HTTP server's 404: the CLI says the URL is probably not a Sluice s
     await s.stop();
   }
 });
+
+test('apps:create whose answer was a 503 although the app was made: asked again with its Idempotency-Key, it gets that app, not 409', async () => {
+  const s = await startSluice();
+  const keys: string[] = [];
+  let refused = 0;
+  // Between the CLI and a real Sluice: the first create is carried out, then answered 503, as a
+  // cluster node answers when the engine took the write but did not say so in time.
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/apps') keys.push(String(req.headers['idempotency-key']));
+      const headers = { ...req.headers, host: new URL(s.url).host };
+      const up = http.request(`${s.url}${req.url}`, { method: req.method, headers }, (upRes) => {
+        const body: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => body.push(c));
+        upRes.on('end', () => {
+          if (req.method === 'POST' && req.url === '/apps' && refused++ === 0) {
+            res.writeHead(503, { 'Content-Type': 'application/json', 'Request-Id': 'proxy' });
+            res.end(JSON.stringify({ id: 'unavailable', message: 'The cluster engine did not answer in time.' }));
+            return;
+          }
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          res.end(Buffer.concat(body));
+        });
+      });
+      up.end(Buffer.concat(chunks));
+    });
+  });
+  const port = await listen(proxy);
+  try {
+    const r = await cli(`http://127.0.0.1:${port}`, ['apps:create', 'landed', '--json'], { SLUICE_API_KEY: s.apiKey });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /The cluster engine did not answer in time\. Asking again in 1 s/);
+    assert.equal(JSON.parse(r.stdout).name, 'landed');
+    assert.equal(keys.length, 2);
+    assert.equal(keys[0], keys[1], 'the same key on both attempts');
+    assert.match(keys[0], /^[0-9a-f-]{36}$/);
+    const tokens = await s.api('GET', '/apps/landed/log-tokens');
+    assert.deepEqual((tokens.body as Array<{ name: string }>).map((t) => t.name), ['app']);
+    // A second, separate apps:create of the same name is a new request: the name is taken.
+    const again = await cli(s.url, ['apps:create', 'landed'], { SLUICE_API_KEY: s.apiKey });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already taken/);
+  } finally {
+    await new Promise((r) => proxy.close(r));
+    await s.stop();
+  }
+});

@@ -1,4 +1,5 @@
 // `sluice apps`, `apps:create`, `apps:destroy`, `tokens`, `tokens:create`, `login`.
+import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { ApiClient, checkUrl, CliError, enc } from './client.js';
 import { loadConfig, saveConfig } from './config.js';
@@ -38,7 +39,10 @@ export function appCommands(): Command[] {
       .argument('[name]', 'lowercase letters, digits and dashes; generated when omitted')
       .option('--json', 'print JSON')
       .action(async (name: string | undefined, o: { json?: boolean }) => {
-        const app = await client().request<App>('POST', '/apps', name ? { name } : {});
+        // Asked again while the outcome is unknown; the key makes the server answer a repeat with
+        // the app the first attempt made instead of "already taken".
+        const key = { 'Idempotency-Key': randomUUID() };
+        const app = await client().retrying<App>('POST', '/apps', name ? { name } : {}, key, (line) => process.stderr.write(`${line}\n`));
         if (o.json) return json(app);
         print(`Created ${app.name}`);
       }),

@@ -1,7 +1,18 @@
 // The CLI's Platform API client: JSON over fetch with a timeout, errors turned into one clear sentence.
 import type { CliConfig } from './config.js';
 
-export class CliError extends Error {}
+export class CliError extends Error {
+  constructor(
+    message: string,
+    /** The request may or may not have been carried out and asking again may answer (a 503, no answer in time). */
+    readonly unknownOutcome = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Seconds between the attempts of a request that is safe to repeat (`ApiClient.retrying`). */
+export const RETRY_WAITS_S = [1, 2, 4, 8];
 
 /** Seconds a request may take before the CLI gives up (SLUICE_TIMEOUT or `sluice --timeout`). */
 export const DEFAULT_TIMEOUT_S = 10;
@@ -45,6 +56,7 @@ export async function fetchWithTimeout(url: string, init: RequestInit, ms: numbe
       throw new CliError(
         `No HTTP answer from ${base} within ${ms / 1000} s. Is SLUICE_URL Sluice's HTTP port (8601 by default, not the syslog port)? ` +
           'Set SLUICE_TIMEOUT (seconds) to wait longer.',
+        true,
       );
     }
     const e = err as { cause?: { code?: string; message?: string }; message: string };
@@ -62,7 +74,7 @@ export class ApiClient {
     this.timeout = cfg.timeoutMs ?? timeoutMs();
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     checkUrl(this.cfg.url);
     if (!this.cfg.apiKey) {
       throw new CliError('No API key: set SLUICE_API_KEY or run `sluice login`.');
@@ -76,6 +88,7 @@ export class ApiClient {
           Authorization: `Bearer ${this.cfg.apiKey}`,
           Accept: 'application/vnd.heroku+json; version=3',
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...headers,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       },
@@ -99,9 +112,27 @@ export class ApiClient {
             `(no Request-Id header, no JSON error). Check SLUICE_URL: \`curl ${this.cfg.url}/healthz\` should answer {"status":"ok",…}.`,
         );
       }
-      throw new CliError(msg ?? `HTTP ${res.status} for ${method} ${path}`);
+      throw new CliError(msg ?? `HTTP ${res.status} for ${method} ${path}`, res.status === 503);
     }
     return json as T;
+  }
+
+  /**
+   * A request that is safe to repeat (it carries an Idempotency-Key), asked again while its
+   * outcome is unknown — a 503 (in cluster mode: the engine did not answer; the write may still
+   * land) or no answer in time — after 1, 2, 4 and 8 s, each wait told through `note`.
+   */
+  async retrying<T>(method: string, path: string, body: unknown, headers: Record<string, string>, note: (line: string) => void): Promise<T> {
+    for (let i = 0; ; i++) {
+      try {
+        return await this.request<T>(method, path, body, headers);
+      } catch (err) {
+        const wait = RETRY_WAITS_S[i];
+        if (!(err instanceof CliError) || !err.unknownOutcome || wait === undefined) throw err;
+        note(`${err.message} Asking again in ${wait} s (the request carries an Idempotency-Key, so a repeat is safe).`);
+        await new Promise((r) => setTimeout(r, wait * 1000));
+      }
+    }
   }
 
   get url(): string {
@@ -112,7 +143,7 @@ export class ApiClient {
 async function readWithin(res: Response, ms: number, base: string): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CliError(`${base} sent headers but no complete answer within ${ms / 1000} s.`)), ms);
+    timer = setTimeout(() => reject(new CliError(`${base} sent headers but no complete answer within ${ms / 1000} s.`, true)), ms);
   });
   try {
     return await Promise.race([res.text(), late]);

@@ -67,7 +67,8 @@ export interface Sluice {
   log(): string;
   /** Secrets this test used: the server's output is checked for them (and for secret shapes) when it stops. */
   secrets: SecretSet;
-  api(method: string, path: string, body?: unknown): Promise<HttpResult>;
+  /** An API call with the server's admin key; `headers` are added (e.g. Idempotency-Key). */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult>;
   postLogs(token: string, frames: string[] | Buffer, headers?: Record<string, string>): Promise<HttpResult>;
   readLogs(app: string, opts?: ReadLogsOptions): Promise<string[]>;
   /** Poll history until `pred(lines)` holds (default ≤ 10 s); returns the last lines read. */
@@ -339,10 +340,11 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
 
   const url = `http://127.0.0.1:${ports.http}`;
 
-  const api = async (method: string, p: string, body?: unknown): Promise<HttpResult> => {
+  const api = async (method: string, p: string, body?: unknown, extra: Record<string, string> = {}): Promise<HttpResult> => {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${apiKey}`,
       Accept: 'application/vnd.heroku+json; version=3',
+      ...extra,
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     secrets.learn(body);
