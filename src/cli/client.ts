@@ -4,7 +4,11 @@ import type { CliConfig } from './config.js';
 export class CliError extends Error {
   constructor(
     message: string,
-    /** The request may or may not have been carried out and asking again may answer (a 503, no answer in time). */
+    /**
+     * Sluice answered 503: the request may or may not have been carried out (in cluster mode the
+     * engine did not answer in time) and asking again may succeed. No answer at all is not
+     * retried: that is far more often a wrong URL, and each attempt would cost the whole timeout.
+     */
     readonly unknownOutcome = false,
   ) {
     super(message);
@@ -56,7 +60,6 @@ export async function fetchWithTimeout(url: string, init: RequestInit, ms: numbe
       throw new CliError(
         `No HTTP answer from ${base} within ${ms / 1000} s. Is SLUICE_URL Sluice's HTTP port (8601 by default, not the syslog port)? ` +
           'Set SLUICE_TIMEOUT (seconds) to wait longer.',
-        true,
       );
     }
     const e = err as { cause?: { code?: string; message?: string }; message: string };
@@ -118,9 +121,9 @@ export class ApiClient {
   }
 
   /**
-   * A request that is safe to repeat (it carries an Idempotency-Key), asked again while its
-   * outcome is unknown — a 503 (in cluster mode: the engine did not answer; the write may still
-   * land) or no answer in time — after 1, 2, 4 and 8 s, each wait told through `note`.
+   * A request that is safe to repeat (it carries an Idempotency-Key), asked again while Sluice
+   * answers 503 (in cluster mode: the engine did not answer; the write may still land), after
+   * 1, 2, 4 and 8 s, each wait told through `note`.
    */
   async retrying<T>(method: string, path: string, body: unknown, headers: Record<string, string>, note: (line: string) => void): Promise<T> {
     for (let i = 0; ; i++) {
@@ -143,7 +146,7 @@ export class ApiClient {
 async function readWithin(res: Response, ms: number, base: string): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CliError(`${base} sent headers but no complete answer within ${ms / 1000} s.`, true)), ms);
+    timer = setTimeout(() => reject(new CliError(`${base} sent headers but no complete answer within ${ms / 1000} s.`)), ms);
   });
   try {
     return await Promise.race([res.text(), late]);
