@@ -57,7 +57,7 @@ function idempotentIds(ctx: Ctx, p: Principal): { app: string; token: string } |
 async function ensureAppToken(ctx: Ctx, app: AppRecord, id: string): Promise<void> {
   const { store } = ctx.deps;
   if (store.listTokens(app.id).some((t) => t.name === 'app')) return;
-  await store.putToken({ id, app_id: app.id, name: 'app', token: newLogToken(), created_at: app.created_at });
+  await store.addToken({ id, app_id: app.id, name: 'app', token: newLogToken(), created_at: app.created_at });
 }
 
 export const appRoutes: RouteModule = (r) => {

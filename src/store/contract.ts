@@ -38,6 +38,12 @@ export interface ConfigStore {
   listTokens(appId: string): TokenRecord[];
   /** Rejects with `tokenTaken` when another token has the value. */
   putToken(token: TokenRecord): Promise<void>;
+  /**
+   * Stores a token under an id not used yet; false, storing nothing, when a token with that id
+   * exists (the repeat of an idempotent create keeps the token the first attempt made, even
+   * where this node has not heard of it yet). Rejects with `tokenTaken` like putToken.
+   */
+  addToken(token: TokenRecord): Promise<boolean>;
   deleteToken(id: string): Promise<void>;
 
   listDomains(appId: string): DomainRecord[];

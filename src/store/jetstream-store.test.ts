@@ -81,6 +81,24 @@ if (nats) {
       await a.putApp(app('shop'));
     });
 
+    test('addToken under one id from three nodes at once: one token stored, the others answered false, no claim left for their values', async () => {
+      const ns = [await node(), await node(), await node()];
+      const owner = app('tokens-race');
+      await ns[0].putApp(owner);
+      await within(1000, () => ns[1].getApp(owner.id) && ns[2].getApp(owner.id));
+      const id = newId();
+      const values = ns.map(() => newLogToken());
+      const got = await Promise.all(ns.map((n, i) => n.addToken({ id, app_id: owner.id, name: 'app', token: values[i], created_at: now() })));
+      assert.equal(got.filter(Boolean).length, 1, `exactly one node stores the token: ${got.join(', ')}`);
+      const kept = values[got.indexOf(true)];
+      for (const n of ns) assert.equal((await within(1000, () => n.listTokens(owner.id)[0]))?.token, kept, 'every node keeps the first token');
+      // The losers' values hold no claim: another token may take them.
+      for (const [i, v] of values.entries()) {
+        if (v === kept) continue;
+        await ns[i].putToken({ id: newId(), app_id: owner.id, name: `reuse-${i}`, token: v, created_at: now() });
+      }
+    });
+
     test('three nodes racing: one name, one drain URL, the drain limit, one domain', async () => {
       const ns = [await node(), await node(), await node()];
       const names = await Promise.allSettled(ns.map((n) => n.putApp(app('twin'))));

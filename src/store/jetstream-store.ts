@@ -116,6 +116,28 @@ export class JetStreamStore extends MirrorReads implements ConfigStore {
     if (old && fresh) await this.remove(claims.token(old.token));
   }
 
+  async addToken(token: TokenRecord): Promise<boolean> {
+    if (this.mirror.tokensById.has(token.id)) return false;
+    const valueClaim = claims.token(token.token);
+    if (!(await this.claim(valueClaim, token.id))) throw tokenTaken();
+    // The record's own key made with `create`: a record another node wrote (and this one has not
+    // mirrored yet) stays, and the claim on this attempt's value goes again.
+    const key = recordKey('token', token.id);
+    const text = JSON.stringify(token);
+    let rev: number | undefined;
+    await this.undoing([valueClaim], async () => {
+      rev = await this.create(key, text);
+      // Read back, as claims are: on nats-server 2.9 a create that lost a close race may still answer.
+      if (rev !== undefined && (await this.get(key))?.string() !== text) rev = undefined;
+    });
+    if (rev === undefined) {
+      await this.remove(valueClaim);
+      return false;
+    }
+    this.applied(key, text, rev);
+    return true;
+  }
+
   async deleteToken(id: string): Promise<void> {
     const t = this.mirror.tokensById.get(id);
     await this.del('token', id);

@@ -123,6 +123,12 @@ export class SqliteStore implements ConfigStore {
     this.emit('token', token.id);
   }
 
+  async addToken(token: TokenRecord): Promise<boolean> {
+    if (this.tokensById.has(token.id)) return false; // the database is this store's own: what it holds is all there is
+    await this.putToken(token);
+    return true;
+  }
+
   async deleteToken(id: string): Promise<void> {
     const t = this.tokensById.get(id);
     if (!t) return;

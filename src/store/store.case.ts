@@ -52,7 +52,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
 
     test('the store refuses what breaks a rule, with the API\'s own errors', async () => {
       const s = await factory.open();
-      const refused = async (p: Promise<void>, id: string, message: RegExp): Promise<void> => {
+      const refused = async (p: Promise<unknown>, id: string, message: RegExp): Promise<void> => {
         const err = await p.then(() => undefined, (e: unknown) => e);
         assert.ok(err instanceof SluiceError, `refused with a SluiceError, got ${String(err)}`);
         assert.equal(err.id, id);
@@ -68,6 +68,12 @@ export function storeContract(name: string, factory: StoreFactory): void {
       const value = newLogToken();
       await s.putToken({ id: newId(), app_id: a.id, name: 'app', token: value, created_at: now() });
       await refused(s.putToken({ id: newId(), app_id: b.id, name: 'app', token: value, created_at: now() }), 'conflict', /token/);
+      // addToken stores a new id once; a second token under that id is refused quietly, the first kept.
+      const added = { id: newId(), app_id: a.id, name: 'added', token: newLogToken(), created_at: now() };
+      assert.equal(await s.addToken(added), true);
+      assert.equal(await s.addToken({ ...added, token: newLogToken() }), false);
+      assert.equal(s.listTokens(a.id).find((t) => t.id === added.id)?.token, added.token);
+      await refused(s.addToken({ id: newId(), app_id: b.id, name: 'x', token: value, created_at: now() }), 'conflict', /token/);
       await s.putDomain({ app_id: a.id, hostname: 'api.example.com', created_at: now() });
       await refused(s.putDomain({ app_id: b.id, hostname: 'api.example.com', created_at: now() }), 'conflict', /api\.example\.com is already in use/);
       const drain = (url: string) => ({ id: newId(), app_id: a.id, token: `d.${newId()}`, url, addon_id: null, created_at: now(), updated_at: now() });
