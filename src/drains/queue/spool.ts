@@ -248,7 +248,8 @@ export class Spool {
   }
 }
 
-function writeFully(fd: number, b: Buffer, pos: number): void {
+/** Writes all of `b` at `pos` (a short write is continued; none at all throws). */
+export function writeFully(fd: number, b: Buffer, pos: number): void {
   for (let off = 0; off < b.length; ) {
     const n = writeSync(fd, b, off, b.length - off, pos + off);
     if (n <= 0) throw new Error('short write');

@@ -4,9 +4,10 @@
 // 10,000 busy drains, a fifth of the routing thread). The newest readable entry of a drain wins;
 // a torn or garbled batch is skipped (the records' own headers still say what is done), and the
 // file is rewritten whole (to a new file, renamed over) once it holds mostly superseded entries.
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { writeFully } from './spool.js';
 import { readState, type QueueState } from './state.js';
 
 export const BOOK_FILE = 'drains.state';
@@ -147,11 +148,12 @@ export class StateBook {
     seal(batch, this.staged.size);
     if (this.fd === undefined) {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      this.fd = openSync(this.file, 'a', 0o600);
+      this.fd = openSync(this.file, constants.O_WRONLY | constants.O_CREAT, 0o600);
     }
-    const before = fstatSync(this.fd).size;
+    // At the end the load found (or the last write left): the file is this book's alone.
+    const before = this.size;
     try {
-      writeFully(this.fd, batch);
+      writeFully(this.fd, batch, before);
     } catch (err) {
       try {
         ftruncateSync(this.fd, before); // no torn batch left for the next one to follow
@@ -183,7 +185,7 @@ export class StateBook {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeFully(fd, batch);
+      writeFully(fd, batch, 0);
       fdatasyncSync(fd);
     } finally {
       closeSync(fd);
@@ -264,12 +266,4 @@ function decode(b: Buffer, at: number): QueueState {
     loss: n(8) > 0 ? { count: n(8), since: new Date(n(9)).toISOString() } : null,
     skippedBytes: n(10),
   };
-}
-
-function writeFully(fd: number, b: Buffer): void {
-  for (let off = 0; off < b.length; ) {
-    const n = writeSync(fd, b, off, b.length - off);
-    if (n <= 0) throw new Error('short write');
-    off += n;
-  }
 }
